@@ -1,0 +1,118 @@
+"""Derive the public surface from the registry: ``engine.X``, ``engine.nn.functional.X``, ``Tensor.X``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .ops.registry import REGISTRY, Op, call
+from .tensor import Tensor
+
+
+def function_for(op: Op) -> Callable[..., Tensor]:
+    """``engine.<op>(*args, **kwargs)``."""
+
+    def fn(*args: Any, **kwargs: Any) -> Tensor:
+        return call(op, args, kwargs)
+
+    fn.__name__ = fn.__qualname__ = op.name
+    fn.__doc__ = f"{op.signature()}\n\n{op.doc}"
+    return fn
+
+
+def method_for(op: Op) -> Callable[..., Tensor]:
+    """``Tensor.<method>(*args, **kwargs)``; packs ``x.reshape(2, 3)`` into one shape argument."""
+    varargs = op.varargs
+    n_after = len(op.inputs) - 1
+
+    if varargs is None:
+
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+            return call(op, (self, *args), kwargs)
+
+    else:
+
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+            rest = args[n_after:]
+            if rest and not (len(rest) == 1 and isinstance(rest[0], (tuple, list))) and varargs not in kwargs:
+                if all(isinstance(a, int) for a in rest):
+                    args = (*args[:n_after], tuple(rest))
+            return call(op, (self, *args), kwargs)
+
+    method.__name__ = method.__qualname__ = op.method or op.name
+    method.__doc__ = f"{op.signature()}\n\n{op.doc}"
+    return method
+
+
+def public_functions() -> tuple[dict[str, Callable[..., Tensor]], dict[str, Callable[..., Tensor]]]:
+    """The ``torch.X`` and ``torch.nn.functional.X`` functions of every registered op."""
+    torch_ns: dict[str, Callable[..., Tensor]] = {}
+    functional: dict[str, Callable[..., Tensor]] = {}
+    for name, op in REGISTRY.items():
+        if name.startswith("_"):
+            continue
+        if op.namespace == "torch":
+            torch_ns[name] = function_for(op)
+        elif op.namespace == "functional":
+            functional[name] = function_for(op)
+    return torch_ns, functional
+
+
+def attach_methods() -> None:
+    """Give Tensor a method per op that PyTorch has as a method, and its operators."""
+    for op in REGISTRY.values():
+        if op.method and op.method not in Tensor.__dict__:
+            setattr(Tensor, op.method, method_for(op))
+    reg = REGISTRY
+
+    def binary(name: str, reflected: bool = False) -> Callable[..., Any]:
+        op = reg[name]
+        if reflected:
+            return lambda self, other: call(op, (other, self), {})
+        return lambda self, other: call(op, (self, other), {})
+
+    ops: dict[str, Callable[..., Any]] = {
+        "__add__": binary("add"),
+        "__radd__": binary("add"),
+        "__sub__": binary("sub"),
+        "__rsub__": binary("rsub"),
+        "__mul__": binary("mul"),
+        "__rmul__": binary("mul"),
+        "__truediv__": binary("div"),
+        "__pow__": binary("pow"),
+        "__rpow__": binary("pow", reflected=True),
+        "__neg__": lambda self: call(reg["neg"], (self,), {}),
+    }
+    optional: dict[str, tuple[str, bool]] = {
+        "__matmul__": ("matmul", False),
+        "__rmatmul__": ("matmul", True),
+        "__floordiv__": ("floor_divide", False),
+        "__mod__": ("remainder", False),
+        "__rmod__": ("remainder", True),
+        "__eq__": ("eq", False),
+        "__ne__": ("ne", False),
+        "__lt__": ("lt", False),
+        "__le__": ("le", False),
+        "__gt__": ("gt", False),
+        "__ge__": ("ge", False),
+        "__and__": ("logical_and", False),
+        "__or__": ("logical_or", False),
+        "__xor__": ("logical_xor", False),
+    }
+    for dunder, (name, reflected) in optional.items():
+        if name in reg:
+            ops[dunder] = binary(name, reflected)
+    if "reciprocal" in reg:
+        ops["__rtruediv__"] = lambda self, other: call(reg["reciprocal"], (self,), {}) * other
+    if "abs" in reg:
+        ops["__abs__"] = lambda self: call(reg["abs"], (self,), {})
+    if "logical_not" in reg:
+        ops["__invert__"] = lambda self: call(reg["logical_not"], (self,), {})
+    if "index" in reg:
+        ops["__getitem__"] = lambda self, key: call(reg["index"], (self, key), {})
+    if "permute" in reg:
+        ops["T"] = property(lambda self: call(reg["permute"], (self, tuple(range(self.ndim - 1, -1, -1))), {}))
+        ops["mT"] = property(lambda self: call(reg["transpose"], (self, -2, -1), {}))
+    for dunder, fn in ops.items():
+        setattr(Tensor, dunder, fn)
+    Tensor.__hash__ = lambda self: id(self)  # type: ignore[method-assign]

@@ -1,0 +1,7 @@
+"""``engine.autograd``: ``grad``, ``backward`` and grad-mode switches, as ``torch.autograd``."""
+
+from .engine import backward, grad
+from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .node import Node as Function
+
+__all__ = ["Function", "backward", "enable_grad", "grad", "is_grad_enabled", "no_grad", "set_grad_enabled"]

@@ -1,0 +1,1 @@
+"""``engine.nn.functional``: filled from the op registry (entries with namespace "functional")."""

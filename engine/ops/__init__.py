@@ -1,0 +1,18 @@
+"""The op catalogue: importing this package registers every op."""
+
+from . import (  # noqa: F401 - imported for their registrations
+    activations,
+    arithmetic,
+    autograd_ops,
+    comparison,
+    creation,
+    indexing,
+    linalg,
+    losses,
+    reductions,
+    shape,
+    unary,
+)
+from .registry import REGISTRY, Op, Param, apply, call, defop, register
+
+__all__ = ["REGISTRY", "Op", "Param", "apply", "call", "defop", "register"]

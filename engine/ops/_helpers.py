@@ -1,0 +1,152 @@
+"""Shared pieces of op entries: shape rules, dtype rules, dims, and the one ``sum_to``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..dtypes import bool_, dtype, float_result, int64, result_type
+from ..errors import DTypeError, IndexError_, ShapeError
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+
+Shape = tuple[int, ...]
+
+
+# -- dims -------------------------------------------------------------------------
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """A dim in ``[-ndim, ndim)`` as a non-negative index (0-d tensors accept -1 and 0)."""
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise IndexError_(f"dim must be an int, got {type(dim).__name__}")
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not lo <= dim <= hi:
+        raise IndexError_(
+            f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})"
+        )
+    return dim % ndim if ndim else 0
+
+
+def normalize_dims(dims: int | Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """Dims of a reduction: None means all; duplicates are an error, as in PyTorch."""
+    if dims is None:
+        return tuple(range(ndim))
+    if isinstance(dims, int):
+        dims = (dims,)
+    out = tuple(normalize_dim(d, ndim) for d in dims)
+    seen: set[int] = set()
+    for d in out:
+        if d in seen:
+            raise ShapeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+    return out
+
+
+def reduced_shape(shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Shape:
+    """The shape left after reducing ``dims``."""
+    if keepdim:
+        return tuple(1 if i in dims else s for i, s in enumerate(shape))
+    return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+
+# -- shape rules ------------------------------------------------------------------
+
+def broadcast_shapes(*shapes: Shape | None) -> Shape:
+    """PyTorch's broadcasting, with its error words for shapes that do not fit."""
+    real = [s for s in shapes if s is not None]
+    if len(real) == 1:
+        return tuple(real[0])
+    ndim = max((len(s) for s in real), default=0)
+    out = [1] * ndim
+    for s in real:
+        offset = ndim - len(s)
+        for i, n in enumerate(s):
+            j = offset + i
+            if n == out[j] or n == 1:
+                continue
+            if out[j] == 1:
+                out[j] = n
+                continue
+            # PyTorch names the first operand's size a, the other's b, at the output's dim
+            raise ShapeError(
+                f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) "
+                f"at non-singleton dimension {j}"
+            )
+    return tuple(out)
+
+
+def same_shape(shape: Shape, *_: Any, **__: Any) -> Shape:
+    """The output has its (first) input's shape."""
+    return tuple(shape)
+
+
+# -- dtype rules ------------------------------------------------------------------
+
+def promote(*ins: Any, **_: Any) -> tuple[dtype, dtype]:
+    """Arithmetic: compute in and return the promoted dtype."""
+    d = result_type(*(x for x in ins if x is not None))
+    return d, d
+
+
+def promote_float(*ins: Any, **_: Any) -> tuple[dtype, dtype]:
+    """True division and friends: integers promote to the default float."""
+    d = float_result(result_type(*(x for x in ins if x is not None)))
+    return d, d
+
+
+def compare(*ins: Any, **_: Any) -> tuple[dtype, dtype]:
+    """Comparisons: compute in the promoted dtype, return bool."""
+    return result_type(*ins), bool_
+
+
+def unary_float(x: Any, *_: Any, **__: Any) -> tuple[dtype, dtype]:
+    """``exp``-like ops: integers and bools compute in the default float."""
+    d = float_result(x.dtype)
+    return d, d
+
+
+def same_dtype(x: Any, *_: Any, **__: Any) -> tuple[None, dtype]:
+    """The output keeps the input's dtype; no cast."""
+    return None, x.dtype
+
+
+def floating_only(opname: str) -> Any:
+    """A dtype rule that refuses non-floating inputs with PyTorch's words."""
+
+    def rule(x: Any, *_: Any, **__: Any) -> tuple[None, dtype]:
+        if not x.dtype.is_floating_point:
+            raise DTypeError(f'"{opname}" not implemented for \'{x.dtype._short}\'')
+        return None, x.dtype
+
+    return rule
+
+
+def sum_dtype(x: Any, *_: Any, dtype: dtype | None = None, **__: Any) -> tuple[dtype | None, dtype]:
+    """Sum-like reductions: integers and bools accumulate in int64."""
+    if dtype is not None:
+        return dtype, dtype
+    d = x.dtype
+    return (None, d) if d.is_floating_point else (int64, int64)
+
+
+# -- gradients --------------------------------------------------------------------
+
+def sum_to(g: Tensor, shape: Shape) -> Tensor:
+    """Sum ``g`` over the dims broadcasting added, back to ``shape`` (differentiable)."""
+    lead = g.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if dims:
+        g = g.sum(dims, keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+def numel(shape: Sequence[int]) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n

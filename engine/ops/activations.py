@@ -1,0 +1,3 @@
+"""activations ops (entries added by their owners)."""
+
+from __future__ import annotations

@@ -1,0 +1,44 @@
+"""Ops about the graph itself: detach, clone, and the dtype/device cast ``_to_copy``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import backend, dtypes
+from ._helpers import same_dtype, same_shape
+from .registry import defop
+
+defop(
+    name="detach", forward=lambda xp, input: input, method="detach", shape=same_shape,
+    dtype=same_dtype, vjp=None, grad_fn="", saves="none",
+    doc="The same values, cut from the graph (requires_grad=False).",
+)
+
+defop(
+    name="clone", forward=lambda xp, input: input.copy(), method="clone", shape=same_shape,
+    dtype=same_dtype, vjp=(lambda g, out, x: g,), grad_fn="CloneBackward0", saves="none",
+    doc="A copy that stays in the graph (its gradient passes straight through).",
+)
+
+
+def _to_copy(xp: Any, input: Any, *, dtype: Any = None, device: Any = None) -> Any:
+    if device is not None:
+        return backend.to_device(input, backend.device(device))
+    return input
+
+
+def _to_copy_dtype(x: Any, *, dtype: Any = None, device: Any = None) -> tuple[Any, Any]:
+    d = x.dtype if dtype is None else dtypes.to_dtype(dtype)
+    return d, d
+
+
+def _to_copy_grad(g: Any, out: Any, x: Any, dtype: Any, device: Any) -> Any:
+    # the engine casts the gradient back to x's dtype; only the device is ours to undo
+    return g if device is None else g.to(x.device)
+
+
+defop(
+    name="_to_copy", forward=_to_copy, namespace="tensor", shape=same_shape, dtype=_to_copy_dtype,
+    vjp=(_to_copy_grad,), grad_fn="ToCopyBackward0", saves="none",
+    doc="A copy in another dtype or on another device (``Tensor.to``).",
+)

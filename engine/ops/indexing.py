@@ -1,0 +1,3 @@
+"""indexing ops (entries added by their owners)."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""linalg ops (entries added by their owners)."""
+
+from __future__ import annotations

@@ -1,0 +1,318 @@
+"""The Tensor: an array, its dtype, and its place in the autograd graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import backend, dtypes
+from .autograd.grad_mode import STATE
+from .autograd.node import Node
+from .dtypes import dtype as DType
+from .errors import AutogradError, DTypeError
+from .ops import registry
+
+FLOAT_ONLY_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
+
+
+class Size(tuple):  # type: ignore[type-arg]
+    """``torch.Size``: a tuple of ints that prints as PyTorch prints it."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(map(str, self))}])"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+class Tensor:
+    """A multi-dimensional array with PyTorch's autograd semantics.
+
+    Build one with ``engine.tensor`` or a factory (``ones``, ``randn``, ...). Ops are
+    available as functions (``engine.add``) and as methods (``x.add``) where PyTorch
+    has the method.
+    """
+
+    __slots__ = ("_data", "_dtype", "_rg", "grad_fn", "_grad", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # so numpy scalars defer to our reflected operators
+
+    _data: Any
+    _dtype: DType
+    _rg: bool
+    grad_fn: Node | None
+    _grad: Tensor | None
+    _retains_grad: bool
+
+    @classmethod
+    def _wrap(cls, data: Any, dtype: DType, node: Node | None) -> Tensor:
+        t = object.__new__(cls)
+        t._data = data
+        t._dtype = dtype
+        t._rg = node is not None
+        t.grad_fn = node
+        t._grad = None
+        t._retains_grad = False
+        return t
+
+    # -- description ----------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or the size of one dimension."""
+        if dim is None:
+            return self.shape
+        from .ops._helpers import normalize_dim
+
+        return self._data.shape[normalize_dim(dim, self.ndim)]
+
+    @property
+    def ndim(self) -> int:
+        return int(self._data.ndim)
+
+    def dim(self) -> int:
+        return int(self._data.ndim)
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> DType:
+        return self._dtype
+
+    @property
+    def device(self) -> backend.device:
+        return backend.device_of(self._data)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    def is_floating_point(self) -> bool:
+        return self._dtype.is_floating_point
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return int(self._data.shape[0])
+
+    # -- autograd surface -------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None:
+            raise AutogradError(
+                "you can only change requires_grad flags of leaf variables."
+                + (
+                    ""
+                    if value
+                    else " If you want to use a computed variable in a subgraph that doesn't "
+                    "require differentiation use var_no_grad = var.detach()."
+                )
+            )
+        if value and not self._dtype.is_floating_point:
+            raise DTypeError(FLOAT_ONLY_GRAD)
+        self._rg = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise AutogradError("assigned grad has data of a different size")
+            if value.dtype is not self.dtype:
+                raise AutogradError("assigned grad has data of a different type")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        if not self._rg:
+            raise AutogradError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        import weakref
+
+        if self.grad_fn.retained is None:
+            self.grad_fn.retained = []
+        self.grad_fn.retained.append(weakref.ref(self))
+        self._retains_grad = True
+
+    def backward(
+        self,
+        gradient: Tensor | None = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: Tensor | Sequence[Tensor] | None = None,
+    ) -> None:
+        """Accumulate the gradient of this tensor into the leaves' ``.grad``."""
+        from .autograd.engine import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+
+    def detach(self) -> Tensor:
+        """A tensor sharing this one's data, outside the graph."""
+        return Tensor._wrap(self._data, self._dtype, None)
+
+    def detach_(self) -> Tensor:
+        """Detach this tensor from the graph in place (it becomes a leaf)."""
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    # -- conversion -------------------------------------------------------------------
+    def item(self) -> Any:
+        """The one element as a Python number."""
+        if self._data.size != 1:
+            raise AutogradError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists of numbers."""
+        return backend.to_numpy(self._data).tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a NumPy array, shared where possible (refused when it requires grad)."""
+        if self._rg and not force:
+            raise AutogradError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        if self.device.type != "cpu" and not force:
+            raise TypeError(
+                "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
+            )
+        return backend.to_numpy(self._data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """Move to a device and/or convert to a dtype: ``x.to('cuda')``, ``x.to(engine.float64)``."""
+        target_dtype = kwargs.pop("dtype", None)
+        target_device = kwargs.pop("device", None)
+        for a in args:
+            if isinstance(a, DType):
+                target_dtype = a
+            elif isinstance(a, Tensor):
+                target_dtype, target_device = a.dtype, a.device
+            else:
+                target_device = a
+        out = self
+        if target_dtype is not None and dtypes.to_dtype(target_dtype) is not self._dtype:
+            out = registry.call(registry.REGISTRY["_to_copy"], (out,), {"dtype": dtypes.to_dtype(target_dtype)})
+        if target_device is not None and backend.device(target_device) != self.device:
+            out = registry.call(registry.REGISTRY["_to_copy"], (out,), {"device": backend.device(target_device)})
+        return out
+
+    def cpu(self) -> Tensor:
+        return self.to("cpu")
+
+    def cuda(self) -> Tensor:
+        return self.to("cuda")
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def float(self) -> Tensor:
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        return self.to(dtypes.float64)
+
+    def half(self) -> Tensor:
+        return self.to(dtypes.float16)
+
+    def int(self) -> Tensor:
+        return self.to(dtypes.int32)
+
+    def long(self) -> Tensor:
+        return self.to(dtypes.int64)
+
+    def bool(self) -> Tensor:
+        return self.to(dtypes.bool_)
+
+    # -- Python protocol -----------------------------------------------------------------
+    def __repr__(self) -> str:
+        from .printing import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise AutogradError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()).item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._dtype.is_floating_point or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        if self.grad_fn is not None:
+            raise AutogradError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
+            )
+        t = Tensor._wrap(self._data.copy(), self._dtype, None)
+        t._rg = self._rg
+        return t
+
+    @property
+    def data(self) -> Tensor:
+        return self.detach()
+
+    def new_tensor(self, data: Any, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=self.device, requires_grad=requires_grad)
+
+
+registry._Tensor = Tensor
