@@ -4,28 +4,35 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-$(VENV)/.installed: pyproject.toml
+# The runtime alone for serving; the test and dev extras (PyTorch as the oracle) for testing.
+$(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.runtime
 	$(PY) -m pip install -q -e '.[test,dev]'
 	touch $@
 
 .PHONY: install serve test lint bench openapi
-install: $(VENV)/.installed
+install: $(VENV)/.test
 
-serve: $(VENV)/.installed
-	$(VENV)/bin/gradient-service serve --host 127.0.0.1 --port 8000
+serve: $(VENV)/.runtime
+	$(VENV)/bin/gradient-service serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed
+test: $(VENV)/.test
 	$(PY) -m pytest -q -n 2 -p no:cacheprovider
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.test
 	$(VENV)/bin/ruff check engine app tests benchmarks
 	$(VENV)/bin/mypy
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.test
 	$(PY) benchmarks/engine_bench.py
 
-openapi: $(VENV)/.installed
+openapi: $(VENV)/.runtime
 	$(VENV)/bin/gradient-service openapi --output openapi/openapi.json

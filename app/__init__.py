@@ -1,0 +1,1 @@
+"""gradient-service: the HTTP front door (FastAPI) over the ``engine`` library."""

@@ -1,0 +1,59 @@
+"""The ``gradient-service`` command: ``serve`` and ``openapi``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import json
+import sys
+from pathlib import Path
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .config import get_settings
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        "app.main:app",
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers or settings.workers,
+        log_level=settings.log_level,
+        access_log=False,  # the service logs one line per request itself
+    )
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    from .main import app
+
+    text = json.dumps(app.openapi(), indent=2, sort_keys=True) + "\n"
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    parser = argparse.ArgumentParser(prog="gradient-service", description="A web service that computes gradients.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP service with uvicorn")
+    serve.add_argument("--host", default=None, help="interface to bind (default: settings, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default: settings, 8000)")
+    serve.add_argument("--workers", type=int, default=None, help="worker processes (default: settings, 1)")
+    serve.set_defaults(func=_serve)
+    doc = sub.add_parser("openapi", help="write the OpenAPI document")
+    doc.add_argument("--output", "-o", default=None, help="file to write (default: stdout)")
+    doc.set_defaults(func=_openapi)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

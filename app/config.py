@@ -1,0 +1,62 @@
+"""Settings, from environment variables prefixed ``GRADIENT_SERVICE_`` (e.g. ``GRADIENT_SERVICE_PORT``)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .service.limits import Limits
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; defaults suit a 2-core, 4 GiB container."""
+
+    model_config = SettingsConfigDict(env_prefix="GRADIENT_SERVICE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    default_device: Literal["auto", "cpu", "cuda"] = "auto"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+
+    max_body_bytes: int = Field(64 * 1024 * 1024, description="Largest request body accepted.")
+    time_limit_s: float = Field(30.0, description="Wall time one computation may take.")
+    max_concurrency: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    inline_elements: int = Field(4096, description="Plans holding fewer elements run on the event loop.")
+
+    max_rank: int = 8
+    max_dim_size: int = 10_000_000
+    max_tensor_elements: int = 10_000_000
+    max_total_elements: int = 50_000_000
+    max_response_elements: int = 20_000_000
+    max_nodes: int = 1_000
+    max_backward_steps: int = 64
+    max_expr_length: int = 10_000
+    max_expr_tokens: int = 2_000
+    max_expr_depth: int = 64
+
+    def limits(self) -> Limits:
+        """The per-request limits the planner checks."""
+        return Limits(
+            max_rank=self.max_rank,
+            max_dim_size=self.max_dim_size,
+            max_tensor_elements=self.max_tensor_elements,
+            max_total_elements=self.max_total_elements,
+            max_response_elements=self.max_response_elements,
+            max_nodes=self.max_nodes,
+            max_backward_steps=self.max_backward_steps,
+            max_expr_length=self.max_expr_length,
+            max_expr_tokens=self.max_expr_tokens,
+            max_expr_depth=self.max_expr_depth,
+        )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process's settings (read once)."""
+    return Settings()

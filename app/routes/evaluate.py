@@ -1,0 +1,50 @@
+"""POST /v1/evaluate."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from ..examples import EVALUATE_EXAMPLES
+from ..service.errors import UnsupportedMediaType
+from ..service.evaluate import evaluate, parse_body
+from ..service.schemas import EvaluateResponse, Problem
+
+router = APIRouter()
+
+ERRORS = {code: {"model": Problem, "description": text, "content": {"application/problem+json": {}}}
+          for code, text in ((400, "Body is not JSON"), (413, "Over a configured limit"),
+                             (415, "Body is not application/json"), (422, "Invalid request"),
+                             (503, "Busy or past the time limit"))}
+
+
+@router.post(
+    "/v1/evaluate",
+    summary="Evaluate a graph and its gradients",
+    response_model=EvaluateResponse,
+    responses=ERRORS,  # type: ignore[arg-type]
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/EvaluateRequest"},
+                    "examples": EVALUATE_EXAMPLES,
+                }
+            },
+        }
+    },
+)
+async def evaluate_route(request: Request) -> Response:
+    """Build the tensors, evaluate the nodes in order, run the backward steps, and report
+    values, gradients and autograd flags — with PyTorch's semantics and numbers."""
+    ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if ctype != "application/json" and not ctype.endswith("+json"):
+        raise UnsupportedMediaType(f"content type '{ctype[:60]}' is not supported; send application/json")
+    doc = parse_body(await request.body())
+    app = request.app
+    outcome = await run_in_threadpool(evaluate, doc, app.state.limits, app.state.settings.time_limit_s)
+    request.scope["state"].get("access", {}).update(nodes=outcome.nodes, elements=outcome.elements)
+    app.state.metrics.observe_evaluation(outcome.forward_s, outcome.backward_s, outcome.elements)
+    return Response(outcome.body, media_type="application/json")

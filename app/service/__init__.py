@@ -1,0 +1,1 @@
+"""The service's pipeline, free of HTTP: request → plan → engine → response."""

@@ -1,0 +1,59 @@
+"""Engine tensors → the response document (orjson, NaN/Infinity as strings, or b64)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+import orjson
+
+import engine
+from engine.backend import to_numpy
+
+_NONFINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def array_json(a: np.ndarray) -> Any:
+    """A value orjson writes as the contract's JSON: nested lists, or a bare number for 0-d."""
+    if a.dtype.kind == "f":
+        if a.dtype == np.float16:
+            a = a.astype(np.float32)
+        finite = np.isfinite(a)
+        if not finite.all():
+            obj = a.astype(object)
+            obj[np.isnan(a)] = "NaN"
+            obj[a == np.inf] = "Infinity"
+            obj[a == -np.inf] = "-Infinity"
+            return obj.tolist() if a.ndim else obj.item()
+    if a.ndim == 0:
+        return a.item()
+    if not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    return a  # orjson serialises contiguous arrays natively
+
+
+def array_b64(a: np.ndarray) -> dict[str, str]:
+    """``{"b64": ...}`` of the raw little-endian C-order bytes."""
+    le = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+    return {"b64": base64.b64encode(le.tobytes()).decode("ascii")}
+
+
+def tensor_doc(t: engine.Tensor, encoding: str) -> dict[str, Any]:
+    """One tensor of the response: data, shape, dtype, flags, grad_fn, grad."""
+    enc = array_b64 if encoding == "b64" else array_json
+    grad = t.grad
+    return {
+        "data": enc(to_numpy(t._data)),
+        "shape": list(t.shape),
+        "dtype": t.dtype.name,
+        "requires_grad": t.requires_grad,
+        "is_leaf": t.is_leaf,
+        "grad_fn": t.grad_fn.name() if t.grad_fn is not None else None,
+        "grad": None if grad is None else enc(to_numpy(grad._data)),
+    }
+
+
+def dumps(doc: Any) -> bytes:
+    """orjson with NumPy arrays written directly."""
+    return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)

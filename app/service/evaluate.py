@@ -1,0 +1,84 @@
+"""The evaluate pipeline in three plain steps: request → plan → engine → response."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+import engine
+
+from .encode import dumps, tensor_doc
+from .errors import BadJSON, DeviceUnavailable
+from .execute import run_plan
+from .limits import Limits
+from .plan import Plan, build_plan
+from .schemas import EvaluateRequest
+from .validation import schema_error
+
+
+@dataclass
+class Outcome:
+    """A finished evaluation: the response body and figures for logs and metrics."""
+
+    body: bytes
+    nodes: int
+    elements: int
+    forward_s: float
+    backward_s: float
+
+
+def parse_body(body: bytes) -> Any:
+    """JSON text → Python objects (400 when it is not JSON)."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise BadJSON(f"body is not valid JSON: {exc}"[:200]) from None
+
+
+def validate(doc: Any) -> EvaluateRequest:
+    """Python objects → the typed request (422 naming the first offending field)."""
+    try:
+        return EvaluateRequest.model_validate(doc)
+    except ValidationError as exc:
+        raise schema_error(exc) from None
+
+
+def resolve_device(requested: str) -> str:
+    """``auto`` → the GPU when usable, else the CPU; ``cuda`` without a GPU is an error."""
+    if requested == "cpu":
+        return "cpu"
+    if engine.cuda.is_available():
+        return "cuda"
+    if requested == "cuda":
+        raise DeviceUnavailable("device 'cuda' is not available on this server (no usable GPU)", ("device",))
+    return "cpu"
+
+
+def plan_request(doc: Any, limits: Limits) -> Plan:
+    """Step 1: validate and plan."""
+    request = validate(doc)
+    return build_plan(request, limits, resolve_device(request.device))
+
+
+def evaluate(doc: Any, limits: Limits, deadline_s: float | None = None) -> Outcome:
+    """Run steps 1-3 for an already-parsed JSON document."""
+    t0 = time.perf_counter()
+    plan = plan_request(doc, limits)
+    deadline = None if deadline_s is None else time.monotonic() + deadline_s
+    result = run_plan(plan, deadline)
+    tensors = {name: tensor_doc(result.tensors[name], plan.encoding) for name in plan.outputs}
+    elements = sum(result.tensors[name].numel() for name in plan.outputs)
+    response = {
+        "device": plan.device,
+        "tensors": tensors,
+        "timings_ms": {
+            "forward": round(result.forward_ms, 4),
+            "backward": round(result.backward_ms, 4),
+            "total": round((time.perf_counter() - t0) * 1e3, 4),
+        },
+    }
+    return Outcome(dumps(response), len(plan.nodes), elements, result.forward_ms / 1e3, result.backward_ms / 1e3)
