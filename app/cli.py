@@ -10,11 +10,20 @@ from pathlib import Path
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    import os
+    import random
 
     from .config import get_settings
 
     settings = get_settings()
+    # Bound BLAS/OpenMP threads before NumPy loads, so concurrent requests don't oversubscribe cores.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, str(settings.blas_threads))
+    import uvicorn
+
+    max_requests = None
+    if settings.max_requests:
+        max_requests = settings.max_requests + random.randint(0, max(0, settings.max_requests_jitter))
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(
         "app.main:app",
@@ -23,6 +32,8 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers or settings.workers,
         log_level=settings.log_level,
         access_log=False,  # the service logs one line per request itself
+        limit_max_requests=max_requests,
+        timeout_graceful_shutdown=settings.time_limit_s + 5,
     )
     return 0
 

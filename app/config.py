@@ -25,9 +25,17 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     max_body_bytes: int = Field(64 * 1024 * 1024, description="Largest request body accepted.")
+    max_json_depth: int = Field(32, description="Deepest JSON nesting accepted.")
     time_limit_s: float = Field(30.0, description="Wall time one computation may take.")
-    max_concurrency: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1))
+    max_concurrency: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1),
+                                 description="Computations running at once (per worker).")
+    max_queue: int = Field(8, description="Requests waiting for a computation slot before 503s.")
+    queue_wait_s: float = Field(2.0, description="Longest wait for a slot before 503.")
     inline_elements: int = Field(4096, description="Plans holding fewer elements run on the event loop.")
+    inline_body_bytes: int = Field(65536, description="Bodies up to this size are parsed on the event loop.")
+    blas_threads: int = Field(1, description="BLAS/OpenMP threads per computation (set before NumPy loads).")
+    max_requests: int = Field(0, description="Recycle a worker after this many requests (0: never).")
+    max_requests_jitter: int = Field(0, description="Random extra requests before recycling, per worker.")
 
     max_rank: int = 8
     max_dim_size: int = 10_000_000
@@ -39,6 +47,8 @@ class Settings(BaseSettings):
     max_expr_length: int = 10_000
     max_expr_tokens: int = 2_000
     max_expr_depth: int = 64
+    max_inline_depth: int = 32
+    max_flops: float = 2e10
 
     def limits(self) -> Limits:
         """The per-request limits the planner checks."""
@@ -53,6 +63,8 @@ class Settings(BaseSettings):
             max_expr_length=self.max_expr_length,
             max_expr_tokens=self.max_expr_tokens,
             max_expr_depth=self.max_expr_depth,
+            max_inline_depth=self.max_inline_depth,
+            max_flops=self.max_flops,
         )
 
 

@@ -1,8 +1,11 @@
-"""The ASGI application ``app.main:app``: routers, problem handlers, metrics, OpenAPI."""
+"""The ASGI application ``app.main:app``: routers, problem handlers, limits, metrics, OpenAPI."""
 
 from __future__ import annotations
 
 import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,6 +14,8 @@ from fastapi.openapi.utils import get_openapi
 import engine
 
 from . import problems
+from .admission import Admission
+from .bodylimit import BodyLimitMiddleware
 from .config import Settings, get_settings
 from .metrics import AccessMiddleware, Metrics
 from .routes import evaluate, meta
@@ -33,17 +38,56 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return doc
 
 
+def _watch_sigterm(app: FastAPI) -> None:
+    """Turn readiness off the moment SIGTERM arrives, then let the server shut down as usual."""
+    previous = signal.getsignal(signal.SIGTERM)
+    if not callable(previous):
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        app.state.ready = False
+        previous(signum, frame)  # type: ignore[operator]
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. under a test client): nothing to chain
+        pass
+
+
+def _warm_up(app: FastAPI) -> None:
+    """Run one small request before reporting ready, so the first real one pays no import or setup cost."""
+    from .examples import EVALUATE_EXAMPLES
+    from .service.evaluate import evaluate
+
+    for name in ("tutorial_gradient", "mlp_layer"):
+        evaluate(EVALUATE_EXAMPLES[name]["value"], app.state.limits)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    _watch_sigterm(app)
+    _warm_up(app)
+    app.state.ready = True
+    try:
+        yield
+    finally:
+        app.state.ready = False
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the application (tests build their own with other settings)."""
     settings = settings or get_settings()
     logging.getLogger("gradient_service").setLevel(settings.log_level.upper())
-    app = FastAPI(title="gradient-service", version=engine.__version__, description=DESCRIPTION)
+    app = FastAPI(title="gradient-service", version=engine.__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.limits = settings.limits()
     app.state.metrics = Metrics()
+    app.state.admission = Admission(settings.max_concurrency, settings.max_queue, settings.queue_wait_s)
+    app.state.ready = False
     app.include_router(evaluate.router, tags=["evaluate"])
     app.include_router(meta.router, tags=["service"])
     problems.install(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics, json_logs=settings.log_format == "json")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from ..examples import EVALUATE_EXAMPLES
+from ..runner import run_evaluation
 from ..service.errors import UnsupportedMediaType
-from ..service.evaluate import evaluate, parse_body
 from ..service.schemas import EvaluateResponse, Problem
 
 router = APIRouter()
@@ -42,9 +41,5 @@ async def evaluate_route(request: Request) -> Response:
     ctype = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if ctype != "application/json" and not ctype.endswith("+json"):
         raise UnsupportedMediaType(f"content type '{ctype[:60]}' is not supported; send application/json")
-    doc = parse_body(await request.body())
-    app = request.app
-    outcome = await run_in_threadpool(evaluate, doc, app.state.limits, app.state.settings.time_limit_s)
-    request.scope["state"].get("access", {}).update(nodes=outcome.nodes, elements=outcome.elements)
-    app.state.metrics.observe_evaluation(outcome.forward_s, outcome.backward_s, outcome.elements)
-    return Response(outcome.body, media_type="application/json")
+    body = await request.body()
+    return Response(await run_evaluation(request, body), media_type="application/json")

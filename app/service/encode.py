@@ -42,7 +42,7 @@ def array_b64(a: np.ndarray) -> dict[str, str]:
 def tensor_doc(t: engine.Tensor, encoding: str) -> dict[str, Any]:
     """One tensor of the response: data, shape, dtype, flags, grad_fn, grad."""
     enc = array_b64 if encoding == "b64" else array_json
-    grad = t.grad
+    grad = t._grad  # the attribute itself: reading .grad of a non-leaf warns, as in PyTorch
     return {
         "data": enc(to_numpy(t._data)),
         "shape": list(t.shape),

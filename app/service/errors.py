@@ -76,3 +76,7 @@ class Overloaded(ServiceError):
 
 class TimeLimit(ServiceError):
     status, slug, title = 503, "time-limit", "Computation ran past its time limit"
+
+
+class NotReady(ServiceError):
+    status, slug, title = 503, "not-ready", "Not ready"

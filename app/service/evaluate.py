@@ -6,14 +6,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 
 import engine
 
 from .encode import dumps, tensor_doc
-from .errors import BadJSON, DeviceUnavailable
-from .execute import run_plan
+from .errors import DeviceUnavailable
+from .execute import CancelToken, run_plan
 from .limits import Limits
 from .plan import Plan, build_plan
 from .schemas import EvaluateRequest
@@ -29,14 +28,6 @@ class Outcome:
     elements: int
     forward_s: float
     backward_s: float
-
-
-def parse_body(body: bytes) -> Any:
-    """JSON text → Python objects (400 when it is not JSON)."""
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise BadJSON(f"body is not valid JSON: {exc}"[:200]) from None
 
 
 def validate(doc: Any) -> EvaluateRequest:
@@ -64,12 +55,10 @@ def plan_request(doc: Any, limits: Limits) -> Plan:
     return build_plan(request, limits, resolve_device(request.device))
 
 
-def evaluate(doc: Any, limits: Limits, deadline_s: float | None = None) -> Outcome:
-    """Run steps 1-3 for an already-parsed JSON document."""
+def finish(plan: Plan, token: CancelToken | None = None) -> Outcome:
+    """Steps 2 and 3: run the plan on the engine and encode the response."""
     t0 = time.perf_counter()
-    plan = plan_request(doc, limits)
-    deadline = None if deadline_s is None else time.monotonic() + deadline_s
-    result = run_plan(plan, deadline)
+    result = run_plan(plan, token)
     tensors = {name: tensor_doc(result.tensors[name], plan.encoding) for name in plan.outputs}
     elements = sum(result.tensors[name].numel() for name in plan.outputs)
     response = {
@@ -82,3 +71,9 @@ def evaluate(doc: Any, limits: Limits, deadline_s: float | None = None) -> Outco
         },
     }
     return Outcome(dumps(response), len(plan.nodes), elements, result.forward_ms / 1e3, result.backward_ms / 1e3)
+
+
+def evaluate(doc: Any, limits: Limits, time_limit_s: float | None = None) -> Outcome:
+    """All three steps for an already-parsed JSON document (library use and tests)."""
+    plan = plan_request(doc, limits)
+    return finish(plan, None if time_limit_s is None else CancelToken(time_limit_s))

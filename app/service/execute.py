@@ -16,6 +16,27 @@ from .plan import Alias, BackwardPlan, ConstTensor, GradCall, KeyArg, ListArg, L
 from .tensors import make_factory
 
 
+class CancelToken:
+    """A deadline for one run that another thread can also cut short (client gone).
+
+    The engine checks ``time.monotonic() > STATE.deadline`` between ops; a float's ``>``
+    defers to this object's ``__lt__``, so the token stands where a float deadline would.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.when = time.monotonic() + seconds
+        self.cancelled = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def __lt__(self, now: float) -> bool:
+        return self.cancelled or self.when < now
+
+    def expired(self) -> bool:
+        return self < time.monotonic()
+
+
 @dataclass
 class Result:
     """The tensors of a finished run, and how long each pass took."""
@@ -110,11 +131,11 @@ class _Runner:
             raise engine_error(exc, loc, f"backward of '{step.output}'") from None
 
 
-def run_plan(plan: Plan, deadline: float | None = None) -> Result:
+def run_plan(plan: Plan, token: CancelToken | None = None) -> Result:
     """Execute a plan in this thread, with grad mode and deadline set for it alone."""
     runner = _Runner(plan)
     prev_mode, prev_deadline = STATE.grad_enabled, STATE.deadline
-    STATE.grad_enabled, STATE.deadline = True, deadline
+    STATE.grad_enabled, STATE.deadline = True, token  # type: ignore[assignment]
     try:
         t0 = time.perf_counter()
         runner.leaves()

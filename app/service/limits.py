@@ -30,6 +30,8 @@ class Limits:
     max_expr_length: int = 10_000
     max_expr_tokens: int = 2_000
     max_expr_depth: int = 64
+    max_inline_depth: int = 32
+    max_flops: float = 2e10
 
     def check_tensor(self, shape: Iterable[int], loc: Loc) -> None:
         """One tensor's rank, dimension sizes and element count."""
@@ -56,20 +58,30 @@ class Limits:
         except LimitExceeded as exc:
             raise LimitExceeded(f"{label}: {exc.detail}", loc) from None
 
-    def check_plan(self, metas: dict[str, Any], outputs: list[str], n_nodes: int, n_steps: int) -> None:
-        """Whole-request totals: node and step counts, elements held and reported."""
+    def check_node_flops(self, flops: float, loc: Loc, label: str) -> None:
+        """One node's estimated work."""
+        if flops > self.max_flops:
+            raise LimitExceeded(f"{label} needs {flops:.3g} FLOPs; the limit (max_flops) is {self.max_flops:.3g}", loc)
+
+    def check_plan(self, held: int, flops: float, metas: dict[str, Any], outputs: list[str], n_nodes: int,
+                   n_steps: int) -> None:
+        """Whole-request totals: node and step counts, elements held and reported, work."""
         if n_nodes > self.max_nodes:
             raise LimitExceeded(f"{n_nodes} nodes; the limit (max_nodes) is {self.max_nodes}", ("nodes",))
         if n_steps > self.max_backward_steps:
             raise LimitExceeded(
                 f"{n_steps} backward steps; the limit (max_backward_steps) is {self.max_backward_steps}", ("backward",)
             )
-        total = sum(_numel(m.shape) for m in metas.values() if m is not None)
-        # gradients can be as large as the forward values again
-        if 2 * total > self.max_total_elements:
+        if held > self.max_total_elements:
             raise LimitExceeded(
-                f"the graph holds about {2 * total:.3g} elements with gradients; the limit "
+                f"the graph holds about {held:.3g} elements with gradients; the limit "
                 f"(max_total_elements) is {self.max_total_elements:.3g}",
+                (),
+            )
+        if flops > self.max_flops:
+            raise LimitExceeded(
+                f"the request needs about {flops:.3g} FLOPs with its backward pass; the limit (max_flops) is "
+                f"{self.max_flops:.3g}",
                 (),
             )
         reported = sum(2 * _numel(metas[n].shape) for n in outputs if metas.get(n) is not None)

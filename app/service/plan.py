@@ -14,10 +14,10 @@ import numpy as np
 
 import engine
 from engine.autograd.node import TensorMeta
-from engine.ops.registry import REGISTRY, Op, check_shapes
+from engine.ops.registry import REGISTRY, Op, check_shapes, estimate_flops
 
 from . import expr as E
-from .errors import ArgumentError, ExpressionError, Loc, NameError_, ServiceError
+from .errors import ArgumentError, ExpressionError, LimitExceeded, Loc, NameError_, ServiceError
 from .limits import Limits
 from .mapping import engine_error
 from .schemas import NAME_PATTERN, BackwardStep, EvaluateRequest, ExprNode, FactoryTensor, OpNode
@@ -121,6 +121,8 @@ class Plan:
     device: str
     encoding: str
     metas: dict[str, TensorMeta | None] = field(default_factory=dict)
+    held_elements: int = 0  # elements the run holds, gradients counted
+    flops: float = 0.0  # estimated work, forward and backward
 
 
 # -- building ----------------------------------------------------------------------------
@@ -154,6 +156,9 @@ class Planner:
         self.limits = limits
         self.device = device
         self.metas: dict[str, TensorMeta | None] = {}
+        self.flops = 0.0
+        self.held = 0  # elements of every tensor the forward pass makes (inline nodes included)
+        self.inline_depth = 0
 
     # -- leaves ---------------------------------------------------------------------
     def leaves(self) -> dict[str, Leaf]:
@@ -177,6 +182,7 @@ class Planner:
                 shape = array.shape
                 self.limits.check_tensor(shape, loc)
             meta = TensorMeta.of(shape, dt, spec.requires_grad)
+            self.held += meta.numel()
             out[name] = Leaf(name, spec, array, meta)
             self.metas[name] = meta
         return out
@@ -210,9 +216,18 @@ class Planner:
         op = public_op(node.op)
         if op is None:
             raise NameError_(f"unknown op '{node.op}' (GET /v1/ops lists the ops)", (*loc, "op"))
-        args = [self._json_arg(a, (*loc, "args", j), label) for j, a in enumerate(node.args)]
+        args = self._json_args(op, node.args, (*loc, "args"), label)
         kwargs = {k: self._json_kwarg(v, (*loc, "kwargs", k), label) for k, v in node.kwargs.items()}
         return self._call(op, args, kwargs, loc, label)
+
+    def _json_args(self, op: Op, args: list[Any], loc: Loc, label: str) -> list[Any]:
+        """Positional args: a tensor parameter takes tensors (a list of numbers is a constant tensor);
+        any other parameter takes literals (a list of ints is a tuple, as for ``repeat`` or ``permute``)."""
+        n_tensors = len(op.inputs)
+        return [
+            self._json_arg(a, (*loc, j), label) if j < n_tensors else self._json_kwarg(a, (*loc, j), label)
+            for j, a in enumerate(args)
+        ]
 
     def _grad(self, node: OpNode, loc: Loc, label: str) -> GradCall:
         if len(node.args) != 2:
@@ -294,6 +309,18 @@ class Planner:
     def _inline(self, a: dict[str, Any], loc: Loc, label: str) -> OpCall:
         from .schemas import InlineNode
 
+        self.inline_depth += 1
+        try:
+            if self.inline_depth > self.limits.max_inline_depth:
+                raise LimitExceeded(
+                    f"inline nodes nest deeper than {self.limits.max_inline_depth} (limit max_inline_depth)", loc
+                )
+            return self._inline_node(a, loc, label, InlineNode)
+        finally:
+            self.inline_depth -= 1
+
+    def _inline_node(self, a: dict[str, Any], loc: Loc, label: str, InlineNode: Any) -> OpCall:  # noqa: N803
+
         try:
             node = InlineNode.model_validate(a)
         except Exception as exc:  # pydantic.ValidationError
@@ -304,7 +331,7 @@ class Planner:
         if op is None:
             raise NameError_(f"unknown op '{node.op}' (GET /v1/ops lists the ops)", (*loc, "op"))
         inner = f"{label[:-1]} → {node.op})" if label.endswith(")") else label
-        args = [self._json_arg(x, (*loc, "args", j), inner) for j, x in enumerate(node.args)]
+        args = self._json_args(op, node.args, (*loc, "args"), inner)
         kwargs = {k: self._json_kwarg(v, (*loc, "kwargs", k), inner) for k, v in node.kwargs.items()}
         return self._call(op, args, kwargs, loc, inner)
 
@@ -354,6 +381,10 @@ class Planner:
         requires = op.differentiable and any(isinstance(x, TensorMeta) and x.requires_grad for x in flat)
         meta = TensorMeta.of(tuple(shape), dt, requires)
         self.limits.check_node(meta.shape, loc, label)
+        flops = estimate_flops(op, ins, params, meta.shape)
+        self.limits.check_node_flops(flops, loc, label)
+        self.flops += flops
+        self.held += meta.numel()
         return OpCall(op, args, kwargs, meta)
 
     # -- expressions ------------------------------------------------------------------
@@ -664,5 +695,8 @@ def build_plan(request: EvaluateRequest, limits: Limits, device: str) -> Plan:
         outputs = list(dict.fromkeys(request.outputs))
     else:
         outputs = list(p.metas)
-    limits.check_plan(p.metas, outputs, len(nodes), len(backward))
-    return Plan(leaves, nodes, backward, outputs, device, request.encoding, p.metas)
+    # a backward pass costs about twice its forward and holds a gradient per tensor
+    held = 2 * p.held
+    flops = 3 * p.flops if backward or any(isinstance(n.value, GradCall) for n in nodes) else p.flops
+    limits.check_plan(held, flops, p.metas, outputs, len(nodes), len(backward))
+    return Plan(leaves, nodes, backward, outputs, device, request.encoding, p.metas, held, flops)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+import secrets
 from typing import Any
 
 import numpy as np
@@ -156,7 +157,9 @@ def make_factory(spec: FactoryTensor | GradientFactory, dtype_name: str, device:
     if f == "linspace":
         return engine.linspace(spec.start, spec.end, spec.steps, dtype=dt, device=device)
     fn = engine.rand if f == "rand" else engine.randn
-    return fn(*shape, seed=spec.seed, dtype=dt, device=device) if spec.seed is not None else fn(*shape, dtype=dt, device=device)
+    # without a seed, fresh entropy: one request never moves a generator another one sees
+    seed = spec.seed if spec.seed is not None else secrets.randbits(63)
+    return fn(*shape, seed=seed, dtype=dt, device=device)
 
 
 def decode(spec: Any, dtype_name: str, loc: Loc) -> np.ndarray | None:

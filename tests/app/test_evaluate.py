@@ -184,7 +184,7 @@ def test_b64_size_mismatch(client: Any) -> None:
     ],
 )
 def test_factories(client: Any, spec: dict[str, Any], expected: Any) -> None:
-    assert post(client, {"tensors": {"t": spec}})["tensors"]["t"]["data"] == expected
+    assert post(client, {"tensors": {"v": spec}})["tensors"]["v"]["data"] == expected
 
 
 def test_seeded_random_is_reproducible(client: Any) -> None:

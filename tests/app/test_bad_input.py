@@ -1,4 +1,5 @@
-"""Errors: status, problem+json, loc, nothing internal, and a good request answered after each."""
+"""A catalogue of bad requests: each gets its status, a problem+json body with ``loc`` and nothing
+internal in it, and a good request is answered correctly after each one."""
 
 from __future__ import annotations
 
@@ -12,6 +13,13 @@ GOOD = {"tensors": {"x": {"data": [1, 1], "requires_grad": True}},
         "nodes": [{"id": "y", "expr": "5 * (x + 1) ** 2"}, {"id": "o", "expr": "0.5 * y.sum()"}],
         "backward": [{"output": "o"}]}
 X = {"x": {"data": [1.0, 2.0, 3.0], "requires_grad": True}}
+
+
+def _nest(depth: int) -> dict[str, Any]:
+    node: Any = "x"
+    for _ in range(depth):
+        node = {"op": "neg", "args": [node]}
+    return node
 
 CASES: list[tuple[str, Any, int, list[Any] | None, str | None]] = [
     ("unknown field", {"tensors": {"x": {"data": [1], "requiresGrad": True}}}, 422, ["tensors", "x", "requiresGrad"], None),
@@ -77,6 +85,33 @@ CASES: list[tuple[str, Any, int, list[Any] | None, str | None]] = [
     ("negative shape", {"tensors": {"x": {"factory": "zeros", "shape": [-1]}}}, 422, ["tensors", "x", "shape", 0], None),
     ("big integer", {"tensors": {"x": {"data": [2**70], "dtype": "int64"}}}, 422, ["tensors", "x", "data"], None),
     ("int32 overflow", {"tensors": {"x": {"data": [2**40], "dtype": "int32"}}}, 422, ["tensors", "x", "data"], "out of range"),
+    ("float for int dtype", {"tensors": {"x": {"data": [1.5], "dtype": "int64"}}}, 422, ["tensors", "x", "data"], "non-integer"),
+    ("expand bomb", {"tensors": {"x": {"data": [1.0]}}, "nodes": [{"id": "y", "expr": "x.expand(100000, 100000)"}]}, 413,
+     ["nodes", 0, "expr"], "max_tensor_elements"),
+    ("repeat bomb", {"tensors": {"x": {"factory": "ones", "shape": [1000]}}, "nodes": [{"id": "y", "op": "repeat", "args": ["x", [100000, 100]]}]}, 413,
+     ["nodes", 0], "max_tensor_elements"),
+    ("flop bomb", {"tensors": {"a": {"factory": "ones", "shape": [3000, 3000]}, "b": {"factory": "ones", "shape": [3000, 3000]}},
+                   "nodes": [{"id": "z", "op": "matmul", "args": ["a", "b"]}]}, 413, ["nodes", 0], "FLOPs"),
+    ("growing chain", {"tensors": {"x": {"factory": "ones", "shape": [1000, 1000]}},
+                       "nodes": [{"id": f"n{i}", "expr": f"{'x' if i == 0 else f'n{i - 1}'} * 2"} for i in range(30)]},
+     413, [], "max_total_elements"),
+    ("too many nodes", {"tensors": X, "nodes": [{"id": f"n{i}", "expr": "x + 1"} for i in range(1001)]}, 413, ["nodes"], "max_nodes"),
+    ("high rank", {"tensors": {"x": {"factory": "zeros", "shape": [1] * 9}}}, 413, ["tensors", "x"], "max_rank"),
+    ("inline nesting", {"tensors": X, "nodes": [{"id": "y", "op": "neg", "args": [_nest(40)]}]}, 413, None, "nests"),
+    ("grad of unused input", {"tensors": {**X, "w": {"data": [1.0], "requires_grad": True}},
+                              "nodes": [{"id": "s", "expr": "x.sum()"}, {"id": "g", "op": "grad", "args": ["s", "w"]}]}, 422,
+     ["nodes", 1], "appears to not have been used in the graph"),
+    ("grad bad kwarg", {"tensors": X, "nodes": [{"id": "s", "expr": "x.sum()"},
+                                                {"id": "g", "op": "grad", "args": ["s", "x"], "kwargs": {"foo": 1}}]}, 422,
+     ["nodes", 1, "kwargs", "foo"], "unexpected keyword argument"),
+    ("matmul shapes", {"tensors": {"a": {"factory": "ones", "shape": [2, 3]}, "b": {"factory": "ones", "shape": [2, 3]}},
+                       "nodes": [{"id": "z", "expr": "a @ b"}]}, 422, ["nodes", 0, "expr"], "cannot be multiplied"),
+    ("reshape invalid", {"tensors": X, "nodes": [{"id": "y", "expr": "x.reshape(2, 2)"}]}, 422, ["nodes", 0, "expr"],
+     "shape '[2, 2]' is invalid for input of size 3"),
+    ("index out of range", {"tensors": X, "nodes": [{"id": "y", "expr": "x[5]"}]}, 422, ["nodes", 0, "expr"], "out of bounds"),
+    ("bad reduction", {"tensors": {**X, "target": {"data": [1.0, 2.0, 3.0]}},
+                       "nodes": [{"id": "l", "op": "mse_loss", "args": ["x", "target"], "kwargs": {"reduction": "avg"}}]}, 422,
+     ["nodes", 0], "is not a valid value for reduction"),
 ]
 
 
@@ -110,13 +145,76 @@ def test_unknown_route_and_method(client: Any) -> None:
 
 
 def test_unexpected_exception_is_500_without_internals(app: Any, client: Any, monkeypatch: Any) -> None:
-    from app.service import evaluate as ev
-
     def boom(*a: Any, **k: Any) -> Any:
         raise RuntimeError("secret internal detail /work/x.py")
 
-    monkeypatch.setattr("app.routes.evaluate.evaluate", boom)
+    monkeypatch.setattr("app.runner.finish", boom)
     r = client.post("/v1/evaluate", json=GOOD)
-    p = problem_of(r, 500)
+    problem_of(r, 500)
     assert "secret" not in r.text
-    monkeypatch.setattr("app.routes.evaluate.evaluate", ev.evaluate)
+    monkeypatch.undo()
+    assert client.post("/v1/evaluate", json=GOOD).status_code == 200
+
+
+RAW_CASES: list[tuple[str, bytes, int, str]] = [
+    ("duplicate keys", b'{"tensors": {"x": {"data": [1], "data": [2]}}}', 400, "duplicate keys"),
+    ("duplicate top-level keys", b'{"nodes": [], "nodes": []}', 400, "duplicate keys"),
+    ("bare NaN", b'{"tensors": {"x": {"data": [NaN]}}}', 400, "not valid JSON"),
+    ("bare Infinity", b'{"tensors": {"x": {"data": [Infinity]}}}', 400, "not valid JSON"),
+    ("1e999", b'{"tensors": {"x": {"data": [1e999]}}}', 400, "infinity"),
+    ("deep JSON", b'{"tensors": {"x": {"data": ' + b"[" * 2000 + b"]" * 2000 + b"}}}", 413, "max_json_depth"),
+    ("moderately deep JSON", b'{"a": ' + b"[" * 100 + b"]" * 100 + b"}", 413, "max_json_depth"),
+    ("trailing garbage", b'{"tensors": {}} x', 400, "not valid JSON"),
+    ("empty body", b"", 400, "not valid JSON"),
+    ("not utf-8", b'{"tensors": {"\xff": 1}}'.replace(b"\\xff", b"\xff"), 400, "JSON"),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "status", "words"), RAW_CASES, ids=[c[0] for c in RAW_CASES])
+def test_bad_raw_body(client: Any, name: str, raw: bytes, status: int, words: str) -> None:
+    p = problem_of(client.post("/v1/evaluate", content=raw, headers={"content-type": "application/json"}), status)
+    assert words in p["detail"], p
+    assert client.post("/v1/evaluate", json=GOOD).status_code == 200
+
+
+def test_body_over_limit_is_413_by_content_length_and_by_stream() -> None:
+    import anyio
+    import httpx
+
+    from app.config import Settings
+    from app.main import create_app
+
+    small = create_app(Settings(max_body_bytes=1000))
+    big = b'{"tensors": {"x": {"data": [' + b"1," * 2000 + b'1]}}}'
+
+    async def go() -> None:
+        transport = httpx.ASGITransport(app=small)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.post("/v1/evaluate", content=big, headers={"content-type": "application/json"})
+            assert r.status_code == 413 and "max_body_bytes" in r.json()["detail"], r.text
+
+            async def chunks():  # no Content-Length: chunked transfer
+                for i in range(0, len(big), 256):
+                    yield big[i : i + 256]
+
+            r = await c.post("/v1/evaluate", content=chunks(), headers={"content-type": "application/json"})
+            assert r.status_code == 413 and r.headers["content-type"].startswith("application/problem+json"), r.text
+            r = await c.post("/v1/evaluate", json=GOOD)
+            assert r.status_code == 200
+
+    anyio.run(go)
+
+
+def test_bombs_are_fast_and_allocate_nothing(client: Any) -> None:
+    import resource
+    import time
+
+    bombs = [body for name, body, status, _, _ in CASES if status == 413]
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    for body in bombs:
+        t0 = time.perf_counter()
+        r = client.post("/v1/evaluate", json=body)
+        assert r.status_code == 413
+        assert time.perf_counter() - t0 < 1.0, body
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200, f"peak RSS grew by {grown_mb:.0f} MB answering bombs"

@@ -1,0 +1,52 @@
+"""Backpressure: at most N computations at once, a short bounded queue, 503 beyond it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from .service.errors import Overloaded
+
+
+class Admission:
+    """Admits up to ``limit`` computations; up to ``queue`` more wait at most ``wait_s``."""
+
+    def __init__(self, limit: int, queue: int, wait_s: float) -> None:
+        self.limit = limit
+        self.queue = queue
+        self.wait_s = wait_s
+        self.running = 0
+        self.waiting = 0
+        self._sem: asyncio.Semaphore | None = None
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.limit)
+        return self._sem
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold a computation slot for the body of the ``async with``; 503 when none comes soon."""
+        sem = self._semaphore()
+        if sem.locked():
+            if self.waiting >= self.queue:
+                raise Overloaded(
+                    f"{self.running} computations running and {self.waiting} queued (limits max_concurrency="
+                    f"{self.limit}, max_queue={self.queue}); retry shortly"
+                )
+            self.waiting += 1
+            try:
+                await asyncio.wait_for(sem.acquire(), self.wait_s)
+            except TimeoutError:
+                raise Overloaded(f"no computation slot within {self.wait_s:g} s; retry shortly") from None
+            finally:
+                self.waiting -= 1
+        else:
+            await sem.acquire()
+        self.running += 1
+        try:
+            yield
+        finally:
+            self.running -= 1
+            sem.release()
