@@ -35,7 +35,7 @@ def method_for(op: Op) -> Callable[..., Tensor]:
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             rest = args[n_after:]
             if rest and not (len(rest) == 1 and isinstance(rest[0], (tuple, list))) and varargs not in kwargs:
-                if all(isinstance(a, int) for a in rest):
+                if len(rest) > 1 or (op.pack_single and hasattr(rest[0], "__index__")):
                     args = (*args[:n_after], tuple(rest))
             return call(op, (self, *args), kwargs)
 
@@ -53,9 +53,23 @@ def public_functions() -> tuple[dict[str, Callable[..., Tensor]], dict[str, Call
             continue
         if op.namespace == "torch":
             torch_ns[name] = function_for(op)
+            front = op.also_functional
+            if front:
+                functional[name] = torch_ns[name] if front is True else front(torch_ns[name])
         elif op.namespace == "functional":
             functional[name] = function_for(op)
     return torch_ns, functional
+
+
+def _matrix_transpose(self: Tensor) -> Tensor:
+    """``x.mT``: the last two dims swapped (matrices and batches of them only, as PyTorch)."""
+    if self.ndim == 1:
+        from .errors import ShapeError
+
+        raise ShapeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    if self.ndim == 0:
+        return self
+    return call(REGISTRY["transpose"], (self, -2, -1), {})
 
 
 def attach_methods() -> None:
@@ -63,6 +77,9 @@ def attach_methods() -> None:
     for op in REGISTRY.values():
         if op.method and op.method not in Tensor.__dict__:
             setattr(Tensor, op.method, method_for(op))
+        for alias in op.aliases if op.method else ():  # x.clip, x.multiply, ... as PyTorch's
+            if alias not in Tensor.__dict__:
+                setattr(Tensor, alias, method_for(op))
     reg = REGISTRY
 
     def binary(name: str, reflected: bool = False) -> Callable[..., Any]:
@@ -87,6 +104,7 @@ def attach_methods() -> None:
         "__matmul__": ("matmul", False),
         "__rmatmul__": ("matmul", True),
         "__floordiv__": ("floor_divide", False),
+        "__rfloordiv__": ("floor_divide", True),
         "__mod__": ("remainder", False),
         "__rmod__": ("remainder", True),
         "__eq__": ("eq", False),
@@ -99,6 +117,11 @@ def attach_methods() -> None:
         "__or__": ("logical_or", False),
         "__xor__": ("logical_xor", False),
     }
+    # PyTorch's &, |, ^, ~ are bitwise (logical on bool tensors): prefer those ops when registered
+    for dunder, name in (("and", "bitwise_and"), ("or", "bitwise_or"), ("xor", "bitwise_xor")):
+        if name in reg:
+            optional[f"__{dunder}__"] = (name, False)
+            optional[f"__r{dunder}__"] = (name, True)
     for dunder, (name, reflected) in optional.items():
         if name in reg:
             ops[dunder] = binary(name, reflected)
@@ -106,13 +129,15 @@ def attach_methods() -> None:
         ops["__rtruediv__"] = lambda self, other: call(reg["reciprocal"], (self,), {}) * other
     if "abs" in reg:
         ops["__abs__"] = lambda self: call(reg["abs"], (self,), {})
-    if "logical_not" in reg:
+    if "bitwise_not" in reg:
+        ops["__invert__"] = lambda self: call(reg["bitwise_not"], (self,), {})
+    elif "logical_not" in reg:
         ops["__invert__"] = lambda self: call(reg["logical_not"], (self,), {})
     if "index" in reg:
         ops["__getitem__"] = lambda self, key: call(reg["index"], (self, key), {})
     if "permute" in reg:
         ops["T"] = property(lambda self: call(reg["permute"], (self, tuple(range(self.ndim - 1, -1, -1))), {}))
-        ops["mT"] = property(lambda self: call(reg["transpose"], (self, -2, -1), {}))
+        ops["mT"] = property(_matrix_transpose)
     for dunder, fn in ops.items():
         setattr(Tensor, dunder, fn)
     Tensor.__hash__ = lambda self: id(self)  # type: ignore[method-assign]

@@ -11,20 +11,25 @@ import numpy as np
 
 from . import backend, dtypes
 from .dtypes import dtype as DType
-from .errors import ArgumentError, DTypeError, ValueError_
+from .errors import ArgumentError, DTypeError, ShapeError, ValueError_
+from .ops.registry import REGISTRY, call
 from .tensor import FLOAT_ONLY_GRAD, Tensor
 
 
-def _size(size: Sequence[Any]) -> tuple[int, ...]:
+def _size(size: Sequence[Any], opname: str = "") -> tuple[int, ...]:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     out = []
     for s in size:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise ArgumentError(f"size must be a tuple of ints, but got {type(s).__name__}")
-        if s < 0:
-            raise ValueError_(f"Trying to create tensor with negative dimension {s}: {list(size)}")
+            where = f"{opname}(): argument 'size' (position 1)" if opname else "size"
+            raise ArgumentError(f"{where} must be tuple of ints, not {type(s).__name__}")
         out.append(int(s))
+    if any(s < 0 for s in out):
+        if opname == "zeros":  # torch.zeros words it differently from the other factories
+            raise ShapeError("zeros: Dimension size must be non-negative.")
+        bad = next(s for s in out if s < 0)
+        raise ShapeError(f"Trying to create tensor with negative dimension {bad}: {out}")
     return tuple(out)
 
 
@@ -49,6 +54,37 @@ def _infer_dtype(arr: np.ndarray) -> DType:
     raise ArgumentError(f"Could not infer dtype of {arr.dtype.name}")
 
 
+_PY_SCALAR_TYPES = {bool: dtypes.bool_, int: dtypes.int64}
+
+
+def _scalar_type(obj: Any) -> DType:
+    """The dtype ``torch.tensor(obj)`` infers: Python floats the default float, ints int64, bools
+    bool, NumPy scalars/arrays and tensors their own dtype; a sequence promotes its items'."""
+    if isinstance(obj, Tensor):
+        return obj.dtype
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return dtypes.from_numpy_dtype(obj.dtype)
+    if isinstance(obj, bool):
+        return dtypes.bool_
+    if isinstance(obj, int):
+        return dtypes.int64
+    if isinstance(obj, float):
+        return dtypes.get_default_dtype()
+    if isinstance(obj, (list, tuple)):
+        if not obj:
+            return dtypes.get_default_dtype()
+        kinds = set(map(type, obj))
+        if kinds <= {bool, int, float}:  # the common case, without a call per item
+            found = [_PY_SCALAR_TYPES.get(k) or dtypes.get_default_dtype() for k in kinds]
+        else:
+            found = [_scalar_type(x) for x in obj]
+        out = found[0]
+        for d in found[1:]:
+            out = dtypes.promote_types(out, d)
+        return out
+    raise ArgumentError(f"Could not infer dtype of {type(obj).__name__}")
+
+
 def _from_data(data: Any) -> np.ndarray:
     if isinstance(data, Tensor):
         return backend.to_numpy(data._data)
@@ -70,10 +106,7 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         dt = dtypes.from_numpy_dtype(arr.dtype) if dtype is None else dtypes.to_dtype(dtype)
     else:
         arr = _from_data(data)
-        if isinstance(data, Tensor) and dtype is None:
-            dt = data.dtype
-        else:
-            dt = _infer_dtype(arr) if dtype is None else dtypes.to_dtype(dtype)
+        dt = _scalar_type(data) if dtype is None else dtypes.to_dtype(dtype)
     return _finish(np.array(arr, dtype=dt.np), dt, requires_grad, device)
 
 
@@ -91,8 +124,9 @@ def _float_dtype(dtype: Any) -> DType:
     return dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
 
 
-def _filled(size: Sequence[Any], value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
-    shape = _size(size)
+def _filled(size: Sequence[Any], value: Any, dtype: Any, device: Any, requires_grad: bool,
+            opname: str = "") -> Tensor:
+    shape = _size(size, opname)
     dt = _float_dtype(dtype)
     xp = backend.module_for(backend.device(device or "cpu"))
     return _finish(xp.full(shape, value, dtype=dt.np), dt, requires_grad, None)
@@ -100,67 +134,124 @@ def _filled(size: Sequence[Any], value: Any, dtype: Any, device: Any, requires_g
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros."""
-    return _filled(size, 0, dtype, device, requires_grad)
+    return _filled(size, 0, dtype, device, requires_grad, "zeros")
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones."""
-    return _filled(size, 1, dtype, device, requires_grad)
+    return _filled(size, 1, dtype, device, requires_grad, "ones")
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """An uninitialised tensor (zeros here: never leak old memory)."""
-    return _filled(size, 0, dtype, device, requires_grad)
+    return _filled(size, 0, dtype, device, requires_grad, "empty")
 
 
-def full(size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value`` (its dtype inferred from the value, as in PyTorch)."""
+    from .ops.creation import fill_scalar
+
+    if not isinstance(size, (tuple, list)):
+        raise ArgumentError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
     if dtype is None:
         dtype = dtypes.scalar_dtype(fill_value)
-    return _filled((tuple(size),), fill_value, dtype, device, requires_grad)
+    value = fill_scalar(fill_value, dtypes.to_dtype(dtype), "full")
+    return _filled((tuple(size),), value, dtype, device, requires_grad, "full")
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """The identity matrix (n×m)."""
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise ArgumentError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
+        if v is not None and v < 0:
+            raise ShapeError(f"{name} must be greater or equal to 0, got {v}")
     n, m = _size((n, n if m is None else m))
     dt = _float_dtype(dtype)
     xp = backend.module_for(backend.device(device or "cpu"))
     return _finish(xp.eye(n, m, dtype=dt.np), dt, requires_grad, None)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
     """Values from ``start`` to ``end`` (exclusive) by ``step``."""
     if end is None:
         start, end = 0, start
+    start, end, step = (v.item() if isinstance(v, (Tensor, np.generic)) else v for v in (start, end, step))
     for v in (start, end, step):
         if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError_("unsupported range: " + f"{start} -> {end}")
+            raise ShapeError(f"unsupported range: {_cpp(start)} -> {_cpp(end)}")
     if step == 0:
-        raise ValueError_("step must be nonzero")
-    if (end - start) / step < 0:
-        raise ValueError_("upper bound and larger bound inconsistent with step sign")
+        raise ShapeError("step must be nonzero")
     if dtype is None:
         is_float = any(isinstance(v, float) for v in (start, end, step))
         dt = dtypes.get_default_dtype() if is_float else dtypes.int64
     else:
         dt = dtypes.to_dtype(dtype)
-    n = max(0, math.ceil((end - start) / step))
+    if dt is dtypes.bool_:
+        raise DTypeError("\"arange_cpu\" not implemented for 'Bool'")
     xp = backend.module_for(backend.device(device or "cpu"))
-    data = (start + xp.arange(n, dtype=np.float64) * step) if dt.is_floating_point else xp.arange(start, end, step)
+    if dt.is_floating_point:
+        if (end - start) / step < 0:
+            raise ShapeError("upper bound and lower bound inconsistent with step sign")
+        n = max(0, math.ceil((end - start) / step))  # in double, as PyTorch
+        data = start + xp.arange(n, dtype=np.float64) * step
+    else:
+        # PyTorch converts the bounds and the step to the integer type first (truncating)
+        xs, xe, xstep = int(start), int(end), int(step)
+        if dt is dtypes.int64:
+            # int64 sizes the range in integers (a step truncated to 0 is refused)
+            if xstep == 0:
+                raise ValueError_("step must be nonzero")
+            if not ((xstep > 0 and xe >= xs) or (xstep < 0 and xe <= xs)):
+                raise ShapeError("upper bound and lower bound inconsistent with step sign")
+            sgn = 1 if xstep > 0 else -1
+            n = (xe - xs + xstep - sgn) // xstep
+        else:
+            # narrower integers size it in double from the values as given
+            if (end - start) / step < 0:
+                raise ShapeError("upper bound and lower bound inconsistent with step sign")
+            n = max(0, math.ceil((float(end) - float(start)) / float(step)))
+        data = xs + xp.arange(n, dtype=np.int64) * xstep
     return _finish(data.astype(dt.np), dt, requires_grad, None)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def _cpp(v: Any) -> str:
+    """A number as C++'s ``ostream`` writes it (PyTorch's messages): ``0``, ``1.5``, ``inf``."""
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError_("number of steps must be non-negative")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
+        raise ArgumentError(f"linspace(): argument 'steps' (position 3) must be int, not {type(steps).__name__}")
+    if steps < 0:
+        raise ShapeError("number of steps must be non-negative")
     dt = _float_dtype(dtype)
+    if dt is dtypes.bool_:
+        raise DTypeError("\"linspace_cpu\" not implemented for 'Bool'")
     xp = backend.module_for(backend.device(device or "cpu"))
-    # PyTorch fills the first half from start and the second half from end
-    step = (end - start) / (steps - 1) if steps > 1 else 0.0
-    idx = xp.arange(steps, dtype=np.float64)
+    start, end = (v.item() if isinstance(v, (Tensor, np.generic)) else v for v in (start, end))
+    if steps == 1:
+        return _finish(xp.full((1,), start, dtype=dt.np), dt, requires_grad, None)
+    # PyTorch fills the first half from start and the second half from end, computing in the
+    # floating dtype itself (integers: bounds truncated, step in double)
+    if dt.is_floating_point:
+        ct = dt.np
+        s, e = ct.type(start), ct.type(end)
+        step = (e - s) / ct.type(steps - 1) if steps > 1 else ct.type(0)
+    else:
+        ct = np.dtype(np.float64)
+        s, e = np.float64(int(start)), np.float64(int(end))
+        step = (e - s) / (steps - 1) if steps > 1 else np.float64(0)
+    idx = xp.arange(steps, dtype=np.int64)
     half = steps // 2
-    data = xp.where(idx < half, start + step * idx, end - step * (steps - 1 - idx))
+    with np.errstate(over="ignore", invalid="ignore"):
+        data = xp.where(idx < half, s + step * idx.astype(ct), e - step * (steps - 1 - idx).astype(ct))
     return _finish(data.astype(dt.np), dt, requires_grad, None)
 
 
@@ -211,12 +302,11 @@ def _rng(generator: Generator | None, seed: int | None) -> np.random.Generator:
 
 def _random(kind: str, size: Sequence[Any], generator: Generator | None, seed: int | None,
             dtype: Any, device: Any, requires_grad: bool) -> Tensor:
-    shape = _size(size)
+    shape = _size(size, kind)
     dt = _float_dtype(dtype)
     if not dt.is_floating_point:
-        name = "uniform_" if kind == "rand" else "normal_"
-        raise DTypeError(f'"check_uniform_bounds" not implemented for \'{dt._short}\'' if kind == "rand"
-                         else f'"{name}" not implemented for \'{dt._short}\'')
+        name = "check_uniform_bounds" if kind == "rand" else "normal_kernel_cpu"
+        raise DTypeError(f'"{name}" not implemented for \'{dt._short}\'')
     rng = _rng(generator, seed)
     data = rng.random(shape, dtype=np.float64) if kind == "rand" else rng.standard_normal(shape, dtype=np.float64)
     return _finish(data.astype(dt.np), dt, requires_grad, device)
@@ -236,35 +326,40 @@ def randn(*size: Any, generator: Generator | None = None, seed: int | None = Non
 
 # -- *_like ---------------------------------------------------------------------------
 
-def _like(x: Tensor, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
-    dt = x.dtype if dtype is None else dtypes.to_dtype(dtype)
-    dev = x.device if device is None else backend.device(device)
-    xp = backend.module_for(dev)
-    return _finish(xp.full(x.shape, value, dtype=dt.np), dt, requires_grad, None)
+def _like(name: str, args: tuple[Any, ...], dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+    # the registry entry (engine/ops/creation.py) makes the values; device= and requires_grad=
+    # are the factory's own keywords
+    out = call(REGISTRY[name], args, {} if dtype is None else {"dtype": dtype})
+    return _finish(out._data, out._dtype, requires_grad, device)
 
 
 def zeros_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros with ``input``'s shape, dtype and device."""
-    return _like(input, 0, dtype, device, requires_grad)
+    return _like("zeros_like", (input,), dtype, device, requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones with ``input``'s shape, dtype and device."""
-    return _like(input, 1, dtype, device, requires_grad)
+    return _like("ones_like", (input,), dtype, device, requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(input: Tensor, fill_value: Any, *, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Tensor:
     """``fill_value`` with ``input``'s shape, dtype and device."""
-    return _like(input, fill_value, dtype, device, requires_grad)
+    return _like("full_like", (input, fill_value), dtype, device, requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _like(input, 0, dtype, device, requires_grad)
+    return _like("zeros_like", (input,), dtype, device, requires_grad)
 
 
-def rand_like(input: Tensor, *, dtype: Any = None, generator: Generator | None = None, requires_grad: bool = False) -> Tensor:
-    return rand(*input.shape, generator=generator, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
+def rand_like(input: Tensor, *, dtype: Any = None, generator: Generator | None = None,
+              requires_grad: bool = False) -> Tensor:
+    return rand(*input.shape, generator=generator, dtype=dtype or input.dtype, device=input.device,
+                requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, *, dtype: Any = None, generator: Generator | None = None, requires_grad: bool = False) -> Tensor:
-    return randn(*input.shape, generator=generator, dtype=dtype or input.dtype, device=input.device, requires_grad=requires_grad)
+def randn_like(input: Tensor, *, dtype: Any = None, generator: Generator | None = None,
+               requires_grad: bool = False) -> Tensor:
+    return randn(*input.shape, generator=generator, dtype=dtype or input.dtype, device=input.device,
+                 requires_grad=requires_grad)

@@ -224,6 +224,8 @@ class Planner:
         """Positional args: a tensor parameter takes tensors (a list of numbers is a constant tensor);
         any other parameter takes literals (a list of ints is a tuple, as for ``repeat`` or ``permute``)."""
         n_tensors = len(op.inputs)
+        if op.list_input and args and not isinstance(args[0], list):
+            n_tensors = len(args)  # einsum's operands come as separate args
         return [
             self._json_arg(a, (*loc, j), label) if j < n_tensors else self._json_kwarg(a, (*loc, j), label)
             for j, a in enumerate(args)
@@ -363,9 +365,9 @@ class Planner:
             return OpCall(op, args, kwargs, None)  # a value-dependent shape upstream
         try:
             ins, params = op.bind(metas, dict(kmetas))
-            if op.list_input and not isinstance(ins[0], list):
+            if op.list_input and not isinstance(ins[0], (list, tuple)):
                 raise engine.ArgumentError(f"{op.name}(): argument 'tensors' must be a list of tensors")
-            if any(isinstance(x, list) and not op.list_input for x in ins):
+            if any(isinstance(x, (list, tuple)) and not op.list_input for x in ins):
                 raise engine.ArgumentError(f"{op.name}(): a list is not a tensor (use a nested list of numbers for a constant)")
             if not any(isinstance(x, TensorMeta) for x in (ins[0] if op.list_input else ins)):
                 raise engine.ArgumentError(f"{op.name}(): expected at least one argument to be a Tensor")

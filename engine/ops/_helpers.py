@@ -52,27 +52,29 @@ def reduced_shape(shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Shape:
 
 # -- shape rules ------------------------------------------------------------------
 
-def broadcast_shapes(*shapes: Shape | None) -> Shape:
+def broadcast_shapes(*shapes: Shape | None, **_: Any) -> Shape:
     """PyTorch's broadcasting, with its error words for shapes that do not fit."""
     real = [s for s in shapes if s is not None]
     if len(real) == 1:
         return tuple(real[0])
-    ndim = max((len(s) for s in real), default=0)
-    out = [1] * ndim
-    for s in real:
-        offset = ndim - len(s)
-        for i, n in enumerate(s):
-            j = offset + i
-            if n == out[j] or n == 1:
+    out: list[int] = list(real[0]) if real else []
+    for s in real[1:]:
+        # PyTorch folds operands pairwise (the shape so far is a, the next operand b) and
+        # checks each pair from the last dim, naming the dim within that pair
+        ndim = max(len(out), len(s))
+        a = [1] * (ndim - len(out)) + out
+        b = [1] * (ndim - len(s)) + list(s)
+        for j in range(ndim - 1, -1, -1):
+            if a[j] == b[j] or b[j] == 1:
                 continue
-            if out[j] == 1:
-                out[j] = n
+            if a[j] == 1:
+                a[j] = b[j]
                 continue
-            # PyTorch names the first operand's size a, the other's b, at the output's dim
             raise ShapeError(
-                f"The size of tensor a ({out[j]}) must match the size of tensor b ({n}) "
+                f"The size of tensor a ({a[j]}) must match the size of tensor b ({b[j]}) "
                 f"at non-singleton dimension {j}"
             )
+        out = a
     return tuple(out)
 
 

@@ -1,3 +1,305 @@
-"""activations ops (entries added by their owners)."""
+"""Activations: softmax, log_softmax, softplus, leaky_relu, elu, silu, gelu.
+
+Forwards are vectorised calls on ``xp``; derivatives are written with engine ops
+(``exp``, ``where``, ``sigmoid``, ``tanh``, ``erf``, comparisons), so they are
+differentiable again, with PyTorch's conventions at the kinks (``derivatives.yaml``):
+``leaky_relu`` takes the slope at 0 and ``elu`` takes ``alpha`` at 0.
+"""
 
 from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..errors import ArgumentError, DTypeError, UnsupportedError
+from ._helpers import floating_only, normalize_dim, same_shape
+from .registry import REGISTRY, call, defop
+
+SQRT1_2 = 1.0 / math.sqrt(2.0)
+INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+GELU_BETA = math.sqrt(2.0 / math.pi)  # PyTorch's kBeta = M_SQRT2 * M_2_SQRTPI * 0.5
+GELU_KAPPA = 0.044715
+
+
+class ArgumentRuntimeError(ArgumentError, RuntimeError):
+    """A bad argument value PyTorch rejects with RuntimeError (an ArgumentError to the service)."""
+
+
+def _op(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Call an engine op by registry name (derivative rules are written with these)."""
+    return call(REGISTRY[name], args, kwargs)
+
+
+def _quiet(xp: Any) -> Any:
+    """Silence NumPy's overflow/divide warnings where inf is PyTorch's answer too."""
+    return np.errstate(all="ignore") if xp is np else contextlib.nullcontext()
+
+
+def _no_inplace(name: str, inplace: bool) -> None:
+    if inplace:
+        raise UnsupportedError(f"{name}(): inplace=True is not supported by the engine; use inplace=False")
+
+
+# -- softmax / log_softmax -------------------------------------------------------------
+
+def _check_dim(name: str, dim: Any) -> None:
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise ArgumentError(f"{name}(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
+
+
+def _softmax_shape(name: str) -> Callable[..., tuple[int, ...]]:
+    def rule(s: tuple[int, ...], dim: Any, dtype: Any = None) -> tuple[int, ...]:
+        _check_dim(name, dim)
+        normalize_dim(int(dim), len(s))
+        return tuple(s)
+
+    return rule
+
+
+def _softmax_dtype(name: str) -> Callable[..., tuple[Any, Any]]:
+    def rule(x: Any, dim: Any, dtype: Any = None) -> tuple[Any, Any]:
+        _check_dim(name, dim)
+        d = x.dtype if dtype is None else dtypes.to_dtype(dtype)
+        if not d.is_floating_point and math.prod(x.shape) != 0:
+            nd = len(x.shape)
+            last = nd == 0 or normalize_dim(int(dim), nd) == nd - 1
+            kernel = f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
+            raise DTypeError(f'"{kernel}" not implemented for \'{d._short}\'')
+        return d, d
+
+    return rule
+
+
+def _shifted(xp: Any, input: Any, dim: Any) -> tuple[Any, int]:
+    """``input`` as at least 1-d, less its max along ``dim`` (and the axis)."""
+    axis = normalize_dim(int(dim), input.ndim)
+    x = input.reshape(1) if input.ndim == 0 else input
+    if x.size == 0:
+        return x, axis
+    return x - xp.max(x, axis=axis, keepdims=True), axis
+
+
+def _softmax(xp: Any, input: Any, dim: Any, dtype: Any = None) -> Any:
+    with _quiet(xp):
+        z, axis = _shifted(xp, input, dim)
+        e = xp.exp(z)
+        return (e / xp.sum(e, axis=axis, keepdims=True)).reshape(input.shape)
+
+
+def _log_softmax(xp: Any, input: Any, dim: Any, dtype: Any = None) -> Any:
+    with _quiet(xp):
+        z, axis = _shifted(xp, input, dim)
+        return (z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))).reshape(input.shape)
+
+
+def _sum_dim(t: Any, dim: int) -> Any:
+    # a 0-d tensor is its own sum over its one dim
+    return t if t.ndim == 0 else t.sum(dim, keepdim=True)
+
+
+def _softmax_grad(g: Any, out: Any, x: Any, dim: Any, dtype: Any) -> Any:
+    return out * (g - _sum_dim(g * out, dim))
+
+
+def _log_softmax_grad(g: Any, out: Any, x: Any, dim: Any, dtype: Any) -> Any:
+    return g - _op("exp", out) * _sum_dim(g, dim)
+
+
+def _implicit_dim_front(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``torch.nn.functional.<name>``: ``dim=None`` picks a dim (with PyTorch's warning)."""
+
+    def front(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def functional(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
+            if dim is None:
+                warnings.warn(
+                    f"Implicit dimension choice for {name} has been deprecated. "
+                    "Change the call to include dim=X as an argument.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                dim = 0 if input.dim() in (0, 1, 3) else 1
+            return fn(input, dim, dtype=dtype)
+
+        functional.__name__ = functional.__qualname__ = name
+        functional.__doc__ = fn.__doc__
+        return functional
+
+    return front
+
+
+defop(
+    name="softmax", forward=_softmax, method="softmax", namespace="torch",
+    also_functional=_implicit_dim_front("softmax"),
+    shape=_softmax_shape("softmax"), dtype=_softmax_dtype("softmax"), saves="output",
+    vjp=(_softmax_grad,), grad_fn="SoftmaxBackward0",
+    doc="exp(input) / sum(exp(input)) along dim (computed in dtype when given).",
+)
+defop(
+    name="log_softmax", forward=_log_softmax, method="log_softmax", namespace="torch",
+    also_functional=_implicit_dim_front("log_softmax"),
+    shape=_softmax_shape("log_softmax"), dtype=_softmax_dtype("log_softmax"), saves="output",
+    vjp=(_log_softmax_grad,), grad_fn="LogSoftmaxBackward0",
+    doc="log(softmax(input, dim)), computed stably (in dtype when given).",
+)
+
+
+# -- softplus -----------------------------------------------------------------------------
+
+def _softplus(xp: Any, input: Any, beta: Any = 1, threshold: Any = 20) -> Any:
+    with _quiet(xp):
+        z = input * beta
+        return xp.where(z > threshold, input, xp.log1p(xp.exp(z)) / beta)
+
+
+def _softplus_grad(g: Any, out: Any, x: Any, beta: Any, threshold: Any) -> Any:
+    # PyTorch: z = exp(x * beta); x * beta > threshold ? grad : grad * z / (z + 1)
+    z = x * beta
+    linear = z > threshold
+    e = _op("exp", _op("where", linear, 0.0, z))  # exp never sees the linear region's z
+    return _op("where", linear, g, g * (e / (e + 1.0)))
+
+
+defop(
+    name="softplus", forward=_softplus, namespace="functional",
+    shape=same_shape, dtype=floating_only("softplus_cpu"),
+    vjp=(_softplus_grad,), grad_fn="SoftplusBackward0",
+    doc="log(1 + exp(beta * input)) / beta; input itself where beta * input > threshold.",
+)
+
+
+# -- leaky_relu / elu ----------------------------------------------------------------------
+
+def _leaky_relu(xp: Any, input: Any, negative_slope: Any = 0.01, inplace: bool = False) -> Any:
+    _no_inplace("leaky_relu", inplace)
+    return xp.where(input > 0, input, input * negative_slope)
+
+
+def _leaky_relu_grad(g: Any, out: Any, x: Any, negative_slope: Any, inplace: bool) -> Any:
+    # PyTorch: x > 0 ? grad : grad * negative_slope (the slope at 0)
+    return _op("where", x > 0, g, g * negative_slope)
+
+
+defop(
+    name="leaky_relu", forward=_leaky_relu, namespace="functional",
+    shape=same_shape, dtype=floating_only("leaky_relu_cpu"),
+    vjp=(_leaky_relu_grad,), grad_fn="LeakyReluBackward0",
+    doc="input where input > 0, else negative_slope * input.",
+)
+
+
+def _elu(xp: Any, input: Any, alpha: Any = 1.0, inplace: bool = False) -> Any:
+    _no_inplace("elu", inplace)
+    with _quiet(xp):
+        return xp.where(input > 0, input, xp.expm1(xp.minimum(input, 0)) * alpha)
+
+
+def _elu_grad(g: Any, out: Any, x: Any, alpha: Any, inplace: bool) -> Any:
+    # PyTorch: x <= 0 ? grad * alpha * exp(x) : grad (alpha at 0); its double backward masks
+    # with x < 0, so at 0 the exponent is a constant 0 here (and exp never sees x > 0)
+    e = _op("exp", _op("where", x < 0, x, _op("zeros_like", x)))
+    return _op("where", x <= 0, g * (e * alpha), g)
+
+
+defop(
+    name="elu", forward=_elu, namespace="functional",
+    shape=same_shape, dtype=floating_only("elu_cpu"),
+    vjp=(_elu_grad,), grad_fn="EluBackward0",
+    doc="input where input > 0, else alpha * (exp(input) - 1).",
+)
+
+
+# -- silu / gelu ------------------------------------------------------------------------------
+
+def _silu(xp: Any, input: Any, inplace: bool = False) -> Any:
+    _no_inplace("silu", inplace)
+    with _quiet(xp):
+        return input / (1 + xp.exp(-input))
+
+
+def _silu_grad(g: Any, out: Any, x: Any, inplace: bool) -> Any:
+    s = _op("sigmoid", x)
+    return g * s * (1.0 + x * (1.0 - s))
+
+
+defop(
+    name="silu", forward=_silu, namespace="functional",
+    shape=same_shape, dtype=floating_only("silu_cpu"),
+    vjp=(_silu_grad,), grad_fn="SiluBackward0",
+    doc="input * sigmoid(input) (swish).",
+)
+
+
+def erf_array(xp: Any, input: Any) -> Any:
+    """erf on an array, vectorised, to double precision (NumPy has no erf).
+
+    erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)): every term has
+    x's sign, so nothing cancels. |x| >= 6 gives +-1 exactly in double precision.
+    """
+    x = input
+    a = xp.asarray(x, dtype=np.float64)
+    nan = xp.isnan(a)
+    a = xp.where(nan, 0.0, xp.clip(a, -6.0, 6.0))
+    a2 = a * a
+    term = a.copy()
+    total = a.copy()
+    top = float(xp.max(a2)) if a2.size else 0.0
+    for n in range(int(2 * top + 40)):
+        term = term * (2.0 * a2 / (2 * n + 3))
+        total = total + term
+    out = (2.0 / math.sqrt(math.pi)) * xp.exp(-a2) * total
+    out = xp.where(nan, xp.nan, out)
+    return out.astype(x.dtype) if hasattr(x, "dtype") else out
+
+
+defop(
+    name="_erf", forward=erf_array, namespace="tensor",
+    shape=same_shape, dtype=floating_only("erf"),
+    vjp=(lambda g, out, x: g * (_op("exp", -(x * x)) * (2.0 / math.sqrt(math.pi))),), grad_fn="ErfBackward0",
+    doc="erf(input), elementwise (the gelu pieces' own; private).",
+)
+
+
+def _gelu_check(approximate: Any) -> None:
+    if not isinstance(approximate, str):
+        raise ArgumentError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
+    if approximate not in ("none", "tanh"):
+        raise ArgumentRuntimeError("approximate argument must be either none or tanh.")
+
+
+def _gelu(xp: Any, input: Any, *, approximate: str = "none") -> Any:
+    _gelu_check(approximate)
+    if approximate == "tanh":
+        inner = GELU_BETA * (input + GELU_KAPPA * input * input * input)
+        return 0.5 * input * (1 + xp.tanh(inner))
+    return input * 0.5 * (1 + erf_array(xp, input * SQRT1_2))
+
+
+def _gelu_grad(g: Any, out: Any, x: Any, approximate: str) -> Any:
+    if approximate == "tanh":
+        x_sq = x * x
+        t = _op("tanh", GELU_BETA * (x + GELU_KAPPA * x_sq * x))
+        left_derivative = 0.5 * (1.0 + t)
+        right_derivative = (0.5 * x) * (1.0 - t * t) * (GELU_BETA * (1.0 + (3 * GELU_KAPPA) * x_sq))
+        return g * (left_derivative + right_derivative)
+    cdf = 0.5 * (1.0 + _op("_erf", x * SQRT1_2))
+    pdf = _op("exp", -0.5 * x * x) * INV_SQRT_2PI
+    return g * (cdf + x * pdf)
+
+
+def _gelu_dtype(x: Any, *, approximate: Any = "none") -> Any:
+    _gelu_check(approximate)
+    return floating_only("GeluKernelImpl")(x)
+
+
+defop(
+    name="gelu", forward=_gelu, namespace="functional",
+    shape=same_shape, dtype=_gelu_dtype,
+    vjp=(_gelu_grad,), grad_fn="GeluBackward0",
+    doc="input * Phi(input) (approximate='none'), or its tanh approximation (approximate='tanh').",
+)

@@ -1,3 +1,94 @@
-"""creation ops (entries added by their owners)."""
+"""Creation ops in the registry: zeros_like, ones_like, full_like (not differentiable).
+
+These entries are the one implementation (values, dtype, shape, errors). ``engine.zeros_like``
+and friends (``engine/creation.py``) call them and add the factory-only keywords
+``device=`` and ``requires_grad=``; through the registry (``/v1/ops``, the service) the
+output never requires grad, as in PyTorch without ``requires_grad=True``.
+"""
 
 from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..dtypes import dtype as DType
+from ..errors import ArgumentError, DTypeError
+from ._helpers import same_shape
+from .registry import defop
+
+_NUMBER = (bool, int, float, np.bool_, np.integer, np.floating)
+
+# the C++ type names PyTorch's overflow message uses
+_CPP_NAME = {"int32": "int", "int64": "int64_t", "float16": "c10::Half", "float32": "float", "float64": "double"}
+
+
+def fill_scalar(value: Any, dt: DType, opname: str = "full_like", position: int = 2) -> Any:
+    """``value`` converted to a Python number of ``dt``, refusing overflow with PyTorch's words."""
+    if hasattr(value, "item") and hasattr(value, "shape") and not isinstance(value, np.generic):
+        value = value.item()  # a one-element tensor, as PyTorch accepts
+    if not isinstance(value, _NUMBER):
+        raise ArgumentError(
+            f"{opname}(): argument 'fill_value' (position {position}) must be Number, not {type(value).__name__}"
+        )
+    if isinstance(value, np.generic):
+        value = value.item()
+    if dt is dtypes.bool_:
+        return bool(value)
+    overflow = DTypeError(f"value cannot be converted to type {_CPP_NAME[dt.name]} without overflow")
+    if dt.is_floating_point:
+        v = float(value)
+        if math.isfinite(v) and abs(v) > float(np.finfo(dt.np).max):
+            raise overflow
+        return v
+    info = np.iinfo(dt.np)
+    if isinstance(value, float):
+        # PyTorch compares in double: NaN and values beyond the range overflow
+        if math.isnan(value) or value < float(info.min) or value > float(info.max):
+            raise overflow
+        v = int(value)  # truncation toward zero, as a C++ cast
+        return info.min if v > info.max else v  # 2.0**63 is "in range" in double; x86 gives INT64_MIN
+    v = int(value)
+    if not info.min <= v <= info.max:
+        raise overflow
+    return v
+
+
+def _target(input: Any, dtype: Any) -> DType:
+    return dtypes.from_numpy_dtype(input.dtype) if dtype is None else dtypes.to_dtype(dtype)
+
+
+def _like_dtype(input: Any, *_: Any, dtype: Any = None, **__: Any) -> tuple[None, DType]:
+    return None, input.dtype if dtype is None else dtypes.to_dtype(dtype)
+
+
+def _zeros_like(xp: Any, input: Any, *, dtype: Any = None) -> Any:
+    return xp.zeros(input.shape, dtype=_target(input, dtype).np)
+
+
+def _ones_like(xp: Any, input: Any, *, dtype: Any = None) -> Any:
+    return xp.ones(input.shape, dtype=_target(input, dtype).np)
+
+
+def _full_like(xp: Any, input: Any, fill_value: Any, *, dtype: Any = None) -> Any:
+    dt = _target(input, dtype)
+    return xp.full(input.shape, fill_scalar(fill_value, dt), dtype=dt.np)
+
+
+defop(
+    name="zeros_like", forward=_zeros_like, method=None, shape=same_shape, dtype=_like_dtype,
+    vjp=None, grad_fn="", saves="none",
+    doc="Zeros with input's shape, in input's dtype unless dtype is given; no gradient.",
+)
+defop(
+    name="ones_like", forward=_ones_like, method=None, shape=same_shape, dtype=_like_dtype,
+    vjp=None, grad_fn="", saves="none",
+    doc="Ones with input's shape, in input's dtype unless dtype is given; no gradient.",
+)
+defop(
+    name="full_like", forward=_full_like, method=None, shape=same_shape, dtype=_like_dtype,
+    vjp=None, grad_fn="", saves="none",
+    doc="fill_value (converted to the dtype, which is input's unless given) with input's shape; no gradient.",
+)

@@ -1,30 +1,708 @@
-"""Reductions over ``dim`` (an int, a tuple, or None for all) with ``keepdim``."""
+"""Reductions over ``dim`` (an int, a tuple, or None for all) with ``keepdim``.
+
+sum, mean, prod, amax, amin, max, min (whole tensor), var, std, logsumexp, norm and
+cumsum. Each derivative mirrors PyTorch's formula (``derivatives.yaml`` /
+``FunctionsManual.cpp``) step for step, with engine ops, so that second derivatives
+(and PyTorch's NaN/inf conventions at kinks and zeros) come out as PyTorch's do.
+Masks (ties, zeros) are constants computed from the saved arrays, as in PyTorch.
+Three private helper ops live here: ``_zero_where`` (``masked_fill(mask, 0)``),
+``_prod_others`` (product of the other elements along a dim, safe with zeros) and
+``_reverse_cumsum``.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from ._helpers import normalize_dims, reduced_shape, sum_dtype
-from .registry import defop
+import numpy as np
+
+from .. import backend
+from ..autograd.grad_mode import STATE
+from ..dtypes import bool_, dtype, float_result, int64, to_dtype
+from ..errors import ArgumentError, DTypeError, IndexError_, ShapeError, UnsupportedError
+from ._helpers import broadcast_shapes, normalize_dim, normalize_dims, numel, reduced_shape, same_dtype
+from .registry import REGISTRY, call, defop
+
+Shape = tuple[int, ...]
 
 
-def _expand_back(g: Any, shape: tuple[int, ...], dim: Any, keepdim: bool) -> Any:
-    """Put a reduced gradient back in the input's shape (unsqueeze, then expand)."""
-    dims = normalize_dims(dim, len(shape))
-    if not keepdim and dims:
-        g = g.reshape(reduced_shape(shape, dims, True))
-    return g.expand(shape)
+# -- helpers -------------------------------------------------------------------------
+
+def _reads(s: Shape, *_: Any, **__: Any) -> float:
+    """Cost estimate: the elements read."""
+    return float(numel(s))
 
 
-def _sum(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
-    return xp.sum(input, axis=normalize_dims(dim, input.ndim), keepdims=keepdim)
+def _dims(dim: Any, ndim: int) -> tuple[int, ...]:
+    """The dims a reduction runs over: None and an empty list mean all, as in PyTorch."""
+    if dim is None:
+        return tuple(range(ndim))
+    for d in dim if isinstance(dim, (tuple, list)) else (dim,):
+        if isinstance(d, bool) or not isinstance(d, int):
+            raise ArgumentError(f"argument 'dim' must be int or tuple of ints, not {type(d).__name__}")
+    dims = normalize_dims(dim, ndim)  # checks range and duplicates, with PyTorch's words
+    if ndim == 0:
+        return ()
+    return dims or tuple(range(ndim))
+
+
+def _raw_dims(dim: Any, ndim: int) -> tuple[int, ...]:
+    """The dims as given (normalized, an empty list stays empty): what PyTorch's backward unsqueezes."""
+    if dim is None or ndim == 0:
+        return ()
+    return normalize_dims(dim, ndim)
+
+
+def _keep_shape(shape: Shape, dims: tuple[int, ...]) -> Shape:
+    return reduced_shape(shape, dims, True)
+
+
+def _restore(g: Any, shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """Unsqueeze a reduced gradient (``unsqueeze_multiple``) so that it broadcasts against the input."""
+    if keepdim or not dims or len(shape) == 0:
+        return g
+    return g.reshape(_keep_shape(shape, dims))
+
+
+def _expand_back(g: Any, shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """``sum_backward``: the reduced gradient put back in the input's shape."""
+    return _restore(g, shape, dims, keepdim).expand(shape)
+
+
+def _xp(t: Any) -> Any:
+    return backend.module_of(t._data)
+
+
+def _const(arr: Any, dt: dtype) -> Any:
+    """A constant tensor (no graph) holding ``arr`` as ``dt``."""
+    from ..tensor import Tensor
+
+    if isinstance(arr, np.generic):  # NumPy answers 0-d comparisons with scalars
+        arr = np.asarray(arr)
+    if arr.dtype != dt.np:
+        arr = arr.astype(dt.np)
+    return Tensor._wrap(arr, dt, None)
+
+
+def _ext(name: str, *args: Any) -> Any:
+    """Call another group's op by name (``exp``, ``abs``, ``sgn``)."""
+    op = REGISTRY.get(name)
+    if op is None:
+        raise UnsupportedError(f"this derivative needs the op '{name}', which is not registered")
+    return call(op, args, {})
+
+
+def _sgn(x: Any) -> Any:
+    return _ext("sgn" if "sgn" in REGISTRY else "sign", x)
+
+
+def _zero_where(x: Any, mask: Any) -> Any:
+    """``x.masked_fill(mask, 0)`` for a constant boolean array ``mask`` (differentiable in x)."""
+    return call(REGISTRY["_zero_where"], (x, _const(mask, bool_)), {})
+
+
+def _acc(a: Any) -> Any:
+    """The accumulation dtype NumPy should use (float16 accumulates in float32, as PyTorch's CPU kernels)."""
+    return np.float32 if a.dtype == np.float16 else None
+
+
+def _check_autograd_dtype(x: Any, d: dtype) -> None:
+    if not d.is_floating_point and getattr(x, "requires_grad", False) and STATE.grad_enabled:
+        raise DTypeError(f"Autograd not support dtype: {d._short}")
+
+
+def _acc_dtype(x: Any, *_: Any, dtype: Any = None, **__: Any) -> tuple[dtype | None, dtype]:
+    """sum, prod, cumsum: integers and bools accumulate in int64; ``dtype=`` computes and returns in it."""
+    if dtype is not None:
+        d = to_dtype(dtype)
+        _check_autograd_dtype(x, d)
+        return d, d
+    d = x.dtype
+    return (None, d) if d.is_floating_point else (int64, int64)
+
+
+def _int_dim(opname: str, dim: Any, position: int = 2) -> None:
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise ArgumentError(
+            f"{opname}(): argument 'dim' (position {position}) must be int, not {type(dim).__name__}"
+        )
+
+
+# -- private helper ops ------------------------------------------------------------------
+
+def _zero_where_fwd(xp: Any, input: Any, mask: Any) -> Any:
+    return xp.where(mask, xp.zeros((), dtype=input.dtype), input)
 
 
 defop(
-    name="sum", forward=_sum, method="sum", saves="none",
-    shape=lambda s, dim=None, keepdim=False, dtype=None: reduced_shape(s, normalize_dims(dim, len(s)), keepdim),
-    dtype=sum_dtype,
-    vjp=(lambda g, out, x, dim, keepdim, dtype: _expand_back(g, x.shape, dim, keepdim),),
-    grad_fn=lambda x, dim=None, keepdim=False, dtype=None: "SumBackward0" if dim is None else "SumBackward1",
-    doc="Sum of the elements over dim (all when dim is None).",
+    name="_zero_where", forward=_zero_where_fwd, inputs=("input", "mask"), namespace="tensor",
+    shape=broadcast_shapes, dtype=lambda x, m: (None, x.dtype),
+    vjp=(lambda g, out, x, m: call(REGISTRY["_zero_where"], (g, m), {}), None),
+    grad_fn="MaskedFillBackward0", doc="input with zeros where mask is True (masked_fill(mask, 0)).",
+    flops=_reads,
 )
+
+
+def _slice(dim: int, sl: slice) -> tuple[slice, ...]:
+    return (slice(None),) * dim + (sl,)
+
+
+def _prod_others_fwd(xp: Any, input: Any, dim: int) -> Any:
+    n = input.shape[dim]
+    if n == 0:
+        return input.copy()
+    ones = xp.ones_like(input[_slice(dim, slice(0, 1))])
+    left = xp.cumprod(xp.concatenate([ones, input[_slice(dim, slice(0, n - 1))]], axis=dim), axis=dim)
+    rev = xp.flip(input[_slice(dim, slice(1, n))], axis=dim)
+    right = xp.flip(xp.cumprod(xp.concatenate([ones, rev], axis=dim), axis=dim), axis=dim)
+    return left * right
+
+
+def _prod_others_grad(h: Any, out: Any, x: Any, dim: int) -> Any:
+    # d/dx_j sum_i h_i prod_{k != i} x_k = sum_{i != j} h_i prod_{k not in {i, j}} x_k.
+    # Row j of Y is x with x_j replaced by 1; the products of the others along Y's rows
+    # are the products leaving out both i and j. O(n^2), like PyTorch's double backward.
+    n = x.shape[dim]
+    s = tuple(x.shape)
+    xp = _xp(x)
+    if n <= 1:  # the product of no others is the constant 1
+        return _const(xp.zeros(s, dtype=x._data.dtype), x.dtype)
+    eye = xp.eye(n, dtype=x._data.dtype).reshape((n, n) + (1,) * (len(s) - dim - 1))
+    diag = _const(eye, x.dtype)
+    off = _const(1 - eye, x.dtype)
+    lifted = s[:dim] + (1,) + s[dim:]
+    y = x.reshape(lifted) * off + diag
+    return (h.reshape(lifted) * off * _prod_others(y, dim + 1)).sum(dim + 1)
+
+
+def _prod_others(x: Any, dim: int) -> Any:
+    return call(REGISTRY["_prod_others"], (x, dim), {})
+
+
+defop(
+    name="_prod_others", forward=_prod_others_fwd, namespace="tensor", shape=lambda s, dim: tuple(s),
+    dtype=same_dtype, vjp=(_prod_others_grad,), grad_fn="ProdOthersBackward0",
+    doc="For each element, the product of the other elements along dim (safe with zeros).", flops=_reads,
+)
+
+
+def _reverse_cumsum_fwd(xp: Any, input: Any, dim: int) -> Any:
+    return xp.flip(xp.cumsum(xp.flip(input, axis=dim), axis=dim, dtype=_acc(input)), axis=dim)
+
+
+defop(
+    name="_reverse_cumsum", forward=_reverse_cumsum_fwd, namespace="tensor", shape=lambda s, dim: tuple(s),
+    dtype=same_dtype, vjp=(lambda g, out, x, dim: g.cumsum(dim),), grad_fn="ReverseCumsumBackward0",
+    saves="none", doc="Cumulative sum from the end along dim (cumsum's gradient).", flops=_reads,
+)
+
+
+# -- sum, mean --------------------------------------------------------------------------
+
+def _sum(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+    return xp.sum(input, axis=_dims(dim, input.ndim), keepdims=keepdim, dtype=_acc(input))
+
+
+def _reduce_shape(s: Shape, dim: Any = None, keepdim: bool = False, **_: Any) -> Shape:
+    return reduced_shape(s, _dims(dim, len(s)), keepdim)
+
+
+defop(
+    name="sum", forward=_sum, method="sum", saves="none", shape=_reduce_shape, dtype=_acc_dtype,
+    vjp=(lambda g, out, x, dim, keepdim, dtype: _expand_back(g, x.shape, _dims(dim, x.ndim), keepdim),),
+    grad_fn=lambda x, dim=None, keepdim=False, dtype=None: "SumBackward0" if dim is None else "SumBackward1",
+    doc="Sum of the elements over dim (all when dim is None or empty); integers and bools sum in int64.",
+    flops=_reads,
+)
+
+
+def _mean(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+    dims = _dims(dim, input.ndim)
+    n = numel([input.shape[d] for d in dims])
+    with np.errstate(all="ignore"):
+        return xp.sum(input, axis=dims, keepdims=keepdim, dtype=_acc(input)) / n
+
+
+def _mean_dtype(x: Any, *_: Any, dtype: Any = None, **__: Any) -> tuple[dtype | None, dtype]:
+    head = "mean(): could not infer output dtype. "
+    if dtype is not None:
+        d = to_dtype(dtype)
+        if not d.is_floating_point:
+            raise DTypeError(f"{head}Optional dtype must be either a floating point or complex dtype. Got: {d._short}")
+        return d, d
+    if not x.dtype.is_floating_point:
+        raise DTypeError(f"{head}Input dtype must be either a floating point or complex dtype. Got: {x.dtype._short}")
+    return None, x.dtype
+
+
+def _mean_grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool, dtype: Any) -> Any:
+    dims = _dims(dim, x.ndim)
+    return _expand_back(g, x.shape, dims, keepdim) / numel([x.shape[d] for d in dims])
+
+
+defop(
+    name="mean", forward=_mean, method="mean", saves="none", shape=_reduce_shape, dtype=_mean_dtype,
+    vjp=(_mean_grad,),
+    grad_fn=lambda x, dim=None, keepdim=False, dtype=None: "MeanBackward0" if dim is None else "MeanBackward1",
+    doc="Mean of the elements over dim (all when dim is None); floating inputs (or dtype=) only.",
+    flops=_reads,
+)
+
+
+# -- prod ---------------------------------------------------------------------------------
+
+def _prod_check(dim: Any, keepdim: bool) -> None:
+    if dim is None:
+        if keepdim:
+            raise ArgumentError(
+                "prod() received an invalid combination of arguments - got (Tensor, keepdim=bool), but "
+                "expected one of: (Tensor input, *, torch.dtype dtype = None) or (Tensor input, int dim, "
+                "bool keepdim = False, *, torch.dtype dtype = None)"
+            )
+        return
+    _int_dim("prod", dim)
+
+
+def _prod(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+    _prod_check(dim, keepdim)
+    dims = _dims(dim, input.ndim)
+    return xp.prod(input, axis=dims, keepdims=keepdim)
+
+
+def _prod_shape(s: Shape, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Shape:
+    _prod_check(dim, keepdim)
+    return reduced_shape(s, _dims(dim, len(s)), keepdim)
+
+
+def _prod_grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool, dtype: Any) -> Any:
+    # PyTorch's prod_backward: result / input without zeros, else the products of the others
+    if x.ndim == 0:
+        return g
+    has_zero = bool((x._data == 0).any())
+    if dim is None:
+        if not has_zero:
+            return g * (out / x)
+        return g * _prod_others(x.reshape(-1), 0).reshape(x.shape)
+    d = normalize_dim(dim, x.ndim)
+    if not keepdim:
+        g = g.reshape(_keep_shape(x.shape, (d,)))
+        out = out.reshape(_keep_shape(x.shape, (d,)))
+    if not has_zero:
+        return g * (out / x)
+    return g * _prod_others(x, d)
+
+
+defop(
+    name="prod", forward=_prod, method="prod", saves="both", shape=_prod_shape, dtype=_acc_dtype,
+    vjp=(_prod_grad,),
+    grad_fn=lambda x, dim=None, keepdim=False, dtype=None: "ProdBackward0" if dim is None else "ProdBackward1",
+    doc="Product of all elements, or over one dim; the gradient is exact with zeros in the input.",
+    flops=_reads,
+)
+
+
+# -- amax, amin, max, min ------------------------------------------------------------------
+
+def _extremum_dims(opname: str, shape: Shape, dim: Any) -> tuple[int, ...]:
+    dims = _dims(dim, len(shape))
+    if numel(shape) == 0:
+        raw = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+        if not raw:
+            raise ShapeError(
+                f"{opname}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument."
+            )
+        for r in raw:
+            if shape[normalize_dim(r, len(shape))] == 0:
+                raise IndexError_(f"{opname}(): Expected reduction dim {r} to have non-zero size.")
+    return dims
+
+
+def _scale_grad_by_count(g: Any, out: Any, x: Any, dim: Any, keepdim: bool) -> Any:
+    # PyTorch: (grad / mask.sum(dim, true)) * mask, mask = (result == self): ties share evenly
+    dims = _dims(dim, x.ndim)
+    g = _restore(g, x.shape, dims, keepdim)
+    res = out._data if keepdim or not dims else out._data.reshape(_keep_shape(x.shape, dims))
+    mask = res == x._data
+    count = mask.sum(axis=dims, keepdims=True)
+    return (g / _const(count, g.dtype)) * _const(mask, bool_)
+
+
+def _amax_op(name: str) -> None:
+    def forward(xp: Any, input: Any, dim: Any = (), keepdim: bool = False) -> Any:
+        return getattr(xp, name)(input, axis=_extremum_dims(name, input.shape, dim), keepdims=keepdim)
+
+    defop(
+        name=name, forward=forward, method=name, saves="both",
+        shape=lambda s, dim=(), keepdim=False: reduced_shape(s, _extremum_dims(name, s, dim), keepdim),
+        dtype=same_dtype, vjp=(_scale_grad_by_count,),
+        grad_fn="AmaxBackward0" if name == "amax" else "AminBackward0",
+        doc=f"The {'largest' if name == 'amax' else 'smallest'} values over dim (all when empty); "
+        "the gradient is shared evenly among ties.",
+        flops=_reads,
+    )
+
+
+_amax_op("amax")
+_amax_op("amin")
+
+
+def _whole_check(opname: str, shape: Shape, dim: Any, keepdim: bool) -> None:
+    if dim is not None:
+        if hasattr(dim, "shape"):
+            raise UnsupportedError(
+                f"{opname}(input, other) is not carried by the engine; use torch.{opname}imum(input, other)"
+            )
+        raise UnsupportedError(
+            f"{opname}(input, dim) returns (values, indices), which the engine does not carry; "
+            f"use torch.a{opname}(input, dim, keepdim) for the values"
+        )
+    if keepdim:
+        raise ArgumentError(
+            f"{opname}() received an invalid combination of arguments - got (Tensor, keepdim=bool), "
+            f"but expected one of: (Tensor input) or (Tensor input, Tensor other) or "
+            f"(Tensor input, int dim, bool keepdim = False)"
+        )
+    if numel(shape) == 0:
+        raise ShapeError(
+            f"{opname}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument."
+        )
+
+
+def _evenly_distribute(g: Any, out: Any, x: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    # PyTorch's evenly_distribute_backward: grad / count where input == value (or isnan(input) if value is NaN)
+    xp = _xp(x)
+    value = out._data
+    mask = xp.isnan(x._data) if x.dtype.is_floating_point and bool(xp.isnan(value)) else x._data == value
+    count = int(mask.sum())
+    return _zero_where((g / count).expand(x.shape), ~mask)
+
+
+def _whole_op(name: str) -> None:
+    def forward(xp: Any, input: Any, dim: Any = None, keepdim: bool = False) -> Any:
+        _whole_check(name, input.shape, dim, keepdim)
+        return getattr(xp, name)(input)
+
+    def shape(s: Shape, dim: Any = None, keepdim: bool = False) -> Shape:
+        _whole_check(name, s, dim, keepdim)
+        return ()
+
+    defop(
+        name=name, forward=forward, method=name, saves="both", shape=shape, dtype=same_dtype,
+        vjp=(_evenly_distribute,), grad_fn=f"{name.capitalize()}Backward1",
+        doc=f"The {'largest' if name == 'max' else 'smallest'} element of the whole tensor (NaN if any); "
+        "the gradient is shared evenly among ties. With dim (values and indices) it is not carried.",
+        flops=_reads,
+    )
+
+
+_whole_op("max")
+_whole_op("min")
+
+
+# -- var, std --------------------------------------------------------------------------------
+
+def _var_args(opname: str, dim: Any, unbiased: Any, correction: Any) -> tuple[Any, float]:
+    """Resolve PyTorch's two signatures: (dim, unbiased, keepdim) and (dim, *, correction, keepdim)."""
+    if isinstance(dim, bool):  # var(input, unbiased)
+        if unbiased is not None:
+            raise ArgumentError(f"{opname}() received an invalid combination of arguments - got (Tensor, bool, bool)")
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise ArgumentError(
+            f"{opname}() received an invalid combination of arguments: unbiased and correction cannot both be given"
+        )
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    return dim, correction
+
+
+def _var_core(xp: Any, input: Any, dims: tuple[int, ...], correction: float, keepdim: bool) -> Any:
+    n = numel([input.shape[d] for d in dims])
+    acc = _acc(input)
+    with np.errstate(all="ignore"):
+        mean = xp.sum(input, axis=dims, keepdims=True, dtype=acc) / n
+        dev = input - mean
+        ss = xp.sum(dev * dev, axis=dims, keepdims=keepdim, dtype=acc)
+        return ss / max(0, n - correction)
+
+
+def _var_dtype(x: Any, *_: Any, **__: Any) -> tuple[None, dtype]:
+    if not x.dtype.is_floating_point:
+        raise DTypeError("std and var only support floating point and complex dtypes")
+    return None, x.dtype
+
+
+def _var_shape(s: Shape, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+               correction: Any = None, _op: str = "var") -> Shape:
+    dim, _ = _var_args(_op, dim, unbiased, correction)
+    return reduced_shape(s, _dims(dim, len(s)), keepdim)
+
+
+def _var(xp: Any, input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+         correction: Any = None) -> Any:
+    dim, correction = _var_args("var", dim, unbiased, correction)
+    return _var_core(xp, input, _dims(dim, input.ndim), correction, keepdim)
+
+
+def _std(xp: Any, input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+         correction: Any = None) -> Any:
+    dim, correction = _var_args("std", dim, unbiased, correction)
+    with np.errstate(all="ignore"):
+        return xp.sqrt(_var_core(xp, input, _dims(dim, input.ndim), correction, keepdim))
+
+
+def _var_backward(g: Any, x: Any, dim: Any, correction: float, keepdim: bool) -> Any:
+    # PyTorch's var_backward, branch for branch (including its inf/NaN at dof <= 0)
+    if x.ndim == 0 or dim is None:
+        dof = x.numel() - correction
+        if dof <= 0:
+            xp = _xp(x)
+            with np.errstate(all="ignore"):
+                data = x._data
+                c = xp.where(data == xp.mean(data), math.nan, math.inf)
+            return g * _const(c, g.dtype)
+        return (2.0 / dof) * g * (x - x.mean())
+    raw = _raw_dims(dim, x.ndim)
+    if not keepdim and x.ndim > 1:
+        g = _restore(g, x.shape, raw, keepdim)
+    den = numel([x.shape[d] for d in raw]) - correction
+    scale = 2.0 / den if den != 0 else math.inf
+    return scale * g * (x - x.mean(_dims(dim, x.ndim), keepdim=True))
+
+
+def _var_grad(g: Any, out: Any, x: Any, dim: Any, unbiased: Any, keepdim: bool, correction: Any) -> Any:
+    dim, correction = _var_args("var", dim, unbiased, correction)
+    return _var_backward(g, x, dim, correction, keepdim)
+
+
+def _std_grad(g: Any, out: Any, x: Any, dim: Any, unbiased: Any, keepdim: bool, correction: Any) -> Any:
+    # PyTorch: var_backward((grad / (result * 2)).masked_fill_(result == 0, 0), ...): 0 at zero spread
+    dim, correction = _var_args("std", dim, unbiased, correction)
+    gv = _zero_where(g / (out * 2), out._data == 0)
+    return _var_backward(gv, x, dim, correction, keepdim)
+
+
+defop(
+    name="var", forward=_var, method="var", saves="inputs", shape=_var_shape, dtype=_var_dtype,
+    vjp=(_var_grad,), grad_fn="VarBackward0",
+    doc="Variance over dim with Bessel's correction (correction=1; unbiased=False is correction=0).",
+    flops=_reads,
+)
+defop(
+    name="std", forward=_std, method="std", saves="both",
+    shape=lambda s, dim=None, unbiased=None, keepdim=False, *, correction=None: _var_shape(
+        s, dim, unbiased, keepdim, correction=correction, _op="std"
+    ),
+    dtype=_var_dtype, vjp=(_std_grad,), grad_fn="StdBackward0",
+    doc="Standard deviation over dim (sqrt of var; its gradient is 0 where the spread is 0).",
+    flops=_reads,
+)
+
+
+# -- logsumexp --------------------------------------------------------------------------------
+
+def _lse_dims(shape: Shape, dim: Any, keepdim: bool) -> tuple[int, ...]:
+    if dim is None:
+        raise ArgumentError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType")
+    dims = _dims(dim, len(shape))
+    if len(shape) and not _raw_dims(dim, len(shape)) and not keepdim and numel(shape) != 0:
+        # PyTorch adds the keepdim max to a 0-d result here and fails
+        raise ShapeError(f"output with shape [] doesn't match the broadcast shape [{', '.join('1' * len(shape))}]")
+    return dims
+
+
+def _logsumexp(xp: Any, input: Any, dim: Any, keepdim: bool = False) -> Any:
+    dims = _lse_dims(input.shape, dim, keepdim)
+    with np.errstate(all="ignore"):
+        if input.size == 0:
+            return xp.log(xp.sum(xp.exp(input), axis=dims, keepdims=keepdim))
+        m = xp.amax(input, axis=dims, keepdims=True)
+        m = xp.where(xp.isinf(m), xp.zeros((), dtype=m.dtype), m)
+        s = xp.log(xp.sum(xp.exp(input - m), axis=dims, keepdims=keepdim))
+        return s + (m if keepdim else m.reshape(s.shape))
+
+
+def _lse_grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool) -> Any:
+    # PyTorch: grad * (self - result).exp(), both unsqueezed
+    if not keepdim and x.ndim != 0:
+        raw = _raw_dims(dim, x.ndim)
+        g = _restore(g, x.shape, raw, False)
+        out = _restore(out, x.shape, raw, False)
+    return g * _ext("exp", x - out)
+
+
+def _lse_dtype(x: Any, *_: Any, **__: Any) -> tuple[dtype, dtype]:
+    d = float_result(x.dtype)
+    return d, d
+
+
+defop(
+    name="logsumexp", forward=_logsumexp, method="logsumexp", saves="both",
+    shape=lambda s, dim, keepdim=False: reduced_shape(s, _lse_dims(s, dim, keepdim), keepdim),
+    dtype=_lse_dtype, vjp=(_lse_grad,), grad_fn="LogsumexpBackward0",
+    doc="log(sum(exp(input))) over dim, computed stably (max subtracted; -inf and inf handled).",
+    flops=_reads,
+)
+
+
+# -- norm ---------------------------------------------------------------------------------------
+
+def _norm_ord(p: Any, dim: Any) -> float:
+    """torch.norm's p as linalg.vector_norm's order ('fro' is 2); matrix norms are not carried."""
+    if p is None:
+        return 2.0
+    if isinstance(p, str):
+        if p == "fro":
+            if dim is None or isinstance(dim, int) or len(dim) <= 2:
+                return 2.0
+            raise ShapeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
+        if p == "nuc":
+            raise UnsupportedError("norm(p='nuc'): the nuclear norm (a matrix norm) is not carried by the engine")
+        raise UnsupportedError(f"linalg.matrix_norm: Order {p} not supported.")
+    if isinstance(p, bool) or not isinstance(p, (int, float)):
+        raise ArgumentError(f"norm(): argument 'p' must be a number or a string, not {type(p).__name__}")
+    return float(p)
+
+
+def _fmt(p: float) -> str:
+    return f"{p:g}"
+
+
+def _norm_dims(shape: Shape, order: float, dim: Any) -> tuple[int, ...]:
+    dims = _dims(dim, len(shape))
+    if numel(shape) == 0 and (order < 0 or math.isinf(order)):
+        raw = () if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+        if not raw:
+            raise ShapeError(
+                f"linalg.vector_norm cannot compute the {_fmt(order)} norm on an empty tensor because the "
+                "operation does not have an identity"
+            )
+        for r in raw:
+            if shape[normalize_dim(r, len(shape))] == 0:
+                raise ShapeError(
+                    f"linalg.vector_norm cannot compute the {_fmt(order)} norm on the dimension {r}because this "
+                    "dimension is empty and the operation does not have an identity"
+                )
+    return dims
+
+
+def _norm_out(out: Any) -> None:
+    if out is not None:
+        raise UnsupportedError("norm(out=...): out= tensors are not carried by the engine")
+
+
+def _norm(xp: Any, input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = False, out: Any = None,
+          dtype: Any = None) -> Any:
+    _norm_out(out)
+    order = _norm_ord(p, dim)
+    dims = _norm_dims(input.shape, order, dim)
+    acc = _acc(input)
+    with np.errstate(all="ignore"):
+        if order == 0:
+            return xp.sum(input != 0, axis=dims, keepdims=keepdim).astype(input.dtype)
+        a = xp.abs(input)
+        if math.isinf(order):
+            return (xp.amax if order > 0 else xp.amin)(a, axis=dims, keepdims=keepdim)
+        if order == 1:
+            return xp.sum(a, axis=dims, keepdims=keepdim, dtype=acc)
+        if order == 2:
+            return xp.sqrt(xp.sum(input * input, axis=dims, keepdims=keepdim, dtype=acc))
+        return xp.power(xp.sum(xp.power(a, order), axis=dims, keepdims=keepdim, dtype=acc), 1.0 / order)
+
+
+def _norm_shape(s: Shape, p: Any = "fro", dim: Any = None, keepdim: bool = False, out: Any = None,
+                dtype: Any = None) -> Shape:
+    _norm_out(out)
+    return reduced_shape(s, _norm_dims(s, _norm_ord(p, dim), dim), keepdim)
+
+
+def _norm_dtype(x: Any, *_: Any, dtype: Any = None, **__: Any) -> tuple[dtype, dtype]:
+    if not x.dtype.is_floating_point:
+        raise DTypeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {x.dtype._short}"
+        )
+    if dtype is None:
+        return x.dtype, x.dtype
+    d = to_dtype(dtype)
+    if not d.is_floating_point:
+        raise DTypeError(f"linalg.vector_norm: dtype should be floating point or complex, but got {d._short}")
+    if d.itemsize < x.dtype.itemsize:
+        raise DTypeError(
+            f"linalg.vector_norm: the dtype of the input ({x.dtype._short}) should be convertible without "
+            f"narrowing to the specified dtype ({d._short})"
+        )
+    return d, d
+
+
+def _norm_grad(g: Any, norm: Any, x: Any, p: Any, dim: Any, keepdim: bool, out: Any, dtype: Any) -> Any:
+    # PyTorch's norm_backward (linalg_vector_norm_backward), case for case
+    order = _norm_ord(p, dim)
+    if not keepdim and x.ndim != 0:
+        raw = _raw_dims(dim, x.ndim)
+        g = _restore(g, x.shape, raw, False)
+        norm = _restore(norm, x.shape, raw, False)
+    if order == 0:
+        return None
+    if order == 1:
+        return _sgn(x) * g
+    if order == 2:
+        return g * _zero_where(x / norm, norm._data == 0)
+    xp = _xp(x)
+    if math.isinf(order):
+        a = xp.abs(x._data)
+        mask = (a == norm._data) | xp.isnan(a)
+        count = mask.sum(axis=_dims(dim, x.ndim), keepdims=True)
+        return _sgn(x) * ((g / _const(count, g.dtype)) * _const(mask, bool_))
+    if order < 1:
+        scaled = _sgn(x) * _zero_where(_ext("abs", x).pow(order - 1), x._data == 0)
+        return scaled * g * norm.pow(1 - order)
+    scaled = _sgn(x) * _ext("abs", x).pow(order - 1) if order < 2 else x * _ext("abs", x).pow(order - 2)
+    return scaled * _zero_where(g / norm.pow(order - 1), norm._data == 0)
+
+
+defop(
+    name="norm", forward=_norm, method="norm", saves="both", shape=_norm_shape, dtype=_norm_dtype,
+    vjp=(_norm_grad,), grad_fn="LinalgVectorNormBackward0",
+    doc="The vector p-norm over dim (all when None): p = 'fro'/2, 1, inf, -inf, 0 or any float "
+    "(torch.norm as linalg.vector_norm; matrix norms such as 'nuc' are not carried).",
+    flops=_reads,
+)
+
+
+# -- cumsum -----------------------------------------------------------------------------------
+
+def _cumsum(xp: Any, input: Any, dim: Any, *, dtype: Any = None) -> Any:
+    _int_dim("cumsum", dim)
+    d = normalize_dim(dim, input.ndim)
+    if input.ndim == 0:
+        return input.copy()
+    return xp.cumsum(input, axis=d, dtype=_acc(input))
+
+
+def _cumsum_shape(s: Shape, dim: Any, *, dtype: Any = None) -> Shape:
+    _int_dim("cumsum", dim)
+    normalize_dim(dim, len(s))
+    return tuple(s)
+
+
+def _cumsum_grad(g: Any, out: Any, x: Any, dim: Any, dtype: Any) -> Any:
+    # PyTorch: cumsum_backward(grad.to(self.scalar_type()), dim): a reversed cumsum
+    if g.dtype is not x.dtype:
+        g = g.to(x.dtype)
+    if x.ndim == 0:
+        return g
+    d = normalize_dim(dim, x.ndim)
+    if numel(g.shape) <= 1 or g.shape[d] == 1:
+        return g
+    return call(REGISTRY["_reverse_cumsum"], (g, d), {})
+
+
+defop(
+    name="cumsum", forward=_cumsum, method="cumsum", saves="none", shape=_cumsum_shape, dtype=_acc_dtype,
+    vjp=(_cumsum_grad,), grad_fn="CumsumBackward0",
+    doc="Cumulative sum along dim; integers and bools sum in int64.", flops=_reads,
+)
+

@@ -1,84 +1,347 @@
-"""Shape ops: reshape, view, expand, squeeze, cat, ... (their gradients reshape back)."""
+"""Shape ops: reshape, view, flatten, squeeze, unsqueeze, expand, cat, stack, flip, repeat, narrow.
+
+Their gradients move ``g`` back into the input's shape with engine ops (reshape,
+narrow, flip, sum, and the scatter of ``engine.ops.indexing``), so they are
+differentiable again.
+
+The engine's arrays have strides as PyTorch's tensors do (NumPy views for views), so
+``reshape`` names its node as PyTorch does: ``ViewBackward0`` on a contiguous input,
+``ReshapeAliasBackward0`` where the new shape is still a view of a non-contiguous
+one, ``UnsafeViewBackward0`` where it has to copy; ``view`` refuses that last case
+with PyTorch's error.
+"""
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Sequence
 from typing import Any
 
-from ..errors import ShapeError
-from ._helpers import numel, same_dtype
+from ..dtypes import result_type
+from ..errors import ArgumentError, IndexError_, ShapeError, ValueError_
+from ._helpers import normalize_dim, normalize_dims, numel, same_dtype
+from .indexing import scatter_back
 from .registry import defop
 
+Shape = tuple[int, ...]
 
-def infer_shape(shape: Any, size: int) -> tuple[int, ...]:
-    """Resolve one -1 in a requested shape, with PyTorch's errors."""
+_VIEW_ERROR = (
+    "view size is not compatible with input tensor's size and stride (at least one dimension spans "
+    "across two contiguous subspaces). Use .reshape(...) instead."
+)
+_TENSOR_TYPES = {
+    "float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+    "int64": "LongTensor", "int32": "IntTensor", "bool": "BoolTensor",
+}
+
+
+# -- arguments ----------------------------------------------------------------------
+
+def _fmt(shape: Sequence[int]) -> str:
+    return f"[{', '.join(map(str, shape))}]"
+
+
+def _int(value: Any, op: str, arg: str, position: int | None = None) -> int:
+    """An int argument (anything with ``__index__``, as a 0-d integer tensor), else PyTorch's TypeError."""
+    if isinstance(value, bool) or isinstance(value, (float, complex, str)) or value is None:
+        where = f" (position {position})" if position else ""
+        raise ArgumentError(f"{op}(): argument '{arg}'{where} must be int, not {type(value).__name__}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        where = f" (position {position})" if position else ""
+        raise ArgumentError(f"{op}(): argument '{arg}'{where} must be int, not {type(value).__name__}") from None
+
+
+def _ints(value: Any, op: str, arg: str, allow_int: bool = False) -> Shape:
+    """A tuple of ints (PyTorch's ``int[]``) with its TypeErrors; ``allow_int`` takes a lone int too."""
+    if isinstance(value, (list, tuple)):
+        out = []
+        for i, v in enumerate(value):
+            try:
+                if isinstance(v, (bool, float)):
+                    raise TypeError
+                out.append(operator.index(v))
+            except TypeError:
+                raise ArgumentError(
+                    f"{op}(): argument '{arg}' failed to unpack the object at pos {i + 1} with error "
+                    f'"type must be tuple of ints,but got {type(v).__name__}"'
+                ) from None
+        return tuple(out)
+    if allow_int and not isinstance(value, (bool, float)) and hasattr(value, "__index__"):
+        return (operator.index(value),)
+    raise ArgumentError(f"{op}(): argument '{arg}' (position 2) must be tuple of ints, not {type(value).__name__}")
+
+
+# -- reshape, view --------------------------------------------------------------------
+
+def infer_shape(shape: Any, size: int) -> Shape:
+    """Resolve one -1 in a requested shape, with PyTorch's errors (in its order)."""
     if isinstance(shape, int):
         shape = (shape,)
-    shape = tuple(int(s) for s in shape)
-    unknown = [i for i, s in enumerate(shape) if s == -1]
-    if len(unknown) > 1:
-        raise ShapeError("only one dimension can be inferred")
-    for s in shape:
-        if s < -1:
-            raise ShapeError(f"invalid shape dimension {s}")
-    known = numel(s for s in shape if s != -1)
-    if unknown:
-        if known == 0 or size % known:
-            raise ShapeError(f"shape '{list(shape)}' is invalid for input of size {size}")
-        return tuple(size // known if s == -1 else s for s in shape)
-    if known != size:
-        raise ShapeError(f"shape '{list(shape)}' is invalid for input of size {size}")
-    return shape
+    shape = tuple(shape)
+    infer: int | None = None
+    known = 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer is not None:
+                raise ShapeError("only one dimension can be inferred")
+            infer = i
+        elif s >= 0:
+            known *= s
+        else:
+            raise ShapeError(f"invalid shape dimension {s} at index {i} of shape {_fmt(shape)}")
+    if size == known or (infer is not None and known > 0 and size % known == 0):
+        if infer is None:
+            return shape
+        if known == 0:
+            raise ShapeError(
+                f"cannot reshape tensor of 0 elements into shape {_fmt(shape)} because the unspecified "
+                "dimension size -1 can be any value and is ambiguous"
+            )
+        return (*shape[:infer], size // known, *shape[infer + 1 :])
+    raise ShapeError(f"shape '{_fmt(shape)}' is invalid for input of size {size}")
+
+
+def _strides(a: Any) -> Shape:
+    return tuple(s // a.itemsize for s in a.strides)
+
+
+def is_contiguous(shape: Shape, strides: Shape) -> bool:
+    """PyTorch's ``is_contiguous``: row-major, ignoring dims of size 1; empty tensors are."""
+    if numel(shape) == 0:
+        return True
+    expected = 1
+    for n, s in zip(reversed(shape), reversed(strides), strict=True):
+        if n != 1:
+            if s != expected:
+                return False
+            expected *= n
+    return True
+
+
+def compute_stride(old: Shape, stride: Shape, new: Shape) -> Shape | None:
+    """PyTorch's ``computeStride``: the strides of ``new`` as a view of ``old``, or None when it must copy."""
+    if not old:
+        return tuple(1 for _ in new)
+    n = numel(old)
+    if n == 0 and tuple(old) == tuple(new):
+        return tuple(stride)
+    out = [0] * len(new)
+    if n == 0:
+        for d in range(len(new) - 1, -1, -1):
+            out[d] = 1 if d == len(new) - 1 else max(new[d + 1], 1) * out[d + 1]
+        return tuple(out)
+    view_d = len(new) - 1
+    chunk_base = stride[-1]
+    tensor_numel = 1
+    view_numel = 1
+    for tensor_d in range(len(old) - 1, -1, -1):
+        tensor_numel *= old[tensor_d]
+        if tensor_d == 0 or (old[tensor_d - 1] != 1 and stride[tensor_d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or new[view_d] == 1):
+                out[view_d] = view_numel * chunk_base
+                view_numel *= new[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base = stride[tensor_d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(out)
+
+
+def _viewable(a: Any, new: Shape) -> bool:
+    return compute_stride(tuple(a.shape), _strides(a), new) is not None
+
+
+def _reshape_name(x: Any, new: Shape) -> str:
+    """The node PyTorch's ``reshape`` leaves: a view, an alias of strided memory, or a copy."""
+    a = getattr(x, "_data", None)
+    if a is None or is_contiguous(tuple(a.shape), _strides(a)):
+        return "ViewBackward0"
+    return "ReshapeAliasBackward0" if _viewable(a, new) else "UnsafeViewBackward0"
+
+
+def _reshape_to(g: Any, x: Any) -> Any:
+    return g.reshape(tuple(x.shape))
+
+
+def _reshape_shape(s: Shape, shape: Any) -> Shape:
+    return infer_shape(_ints(shape, "reshape", "shape"), numel(s))
 
 
 def _reshape(xp: Any, input: Any, shape: Any) -> Any:
-    return xp.reshape(input, infer_shape(shape, input.size))
+    return input.reshape(infer_shape(_ints(shape, "reshape", "shape"), input.size))
 
 
-for _name in ("reshape", "view"):
-    defop(
-        name=_name, forward=_reshape, method=_name, varargs="shape", saves="none",
-        namespace="torch" if _name == "reshape" else "tensor",
-        shape=lambda s, shape: infer_shape(shape, numel(s)), dtype=same_dtype,
-        vjp=(lambda g, out, x, shape: g.reshape(x.shape),), grad_fn="ViewBackward0",
-        doc=f"The same data in a new shape (one dim may be -1); {'a method of Tensor' if _name == 'view' else 'torch.reshape'}.",
-    )
+defop(
+    name="reshape", forward=_reshape, method="reshape", varargs="shape", saves="none",
+    shape=_reshape_shape, dtype=same_dtype,
+    vjp=(lambda g, out, x, shape: _reshape_to(g, x),),
+    grad_fn=lambda x, shape: _reshape_name(x, _reshape_shape(tuple(x.shape), shape)),
+    doc="The same data in a new shape (one dim may be -1): a view where strides allow, else a copy.",
+)
 
 
-def expand_shape(s: tuple[int, ...], size: Any) -> tuple[int, ...]:
-    """The shape ``expand(size)`` gives (-1 keeps a dim), with PyTorch's errors."""
-    size = (size,) if isinstance(size, int) else tuple(size)
+def _view_shape(s: Shape, size: Any) -> Shape:
+    return infer_shape(_ints(size, "view", "size", allow_int=True), numel(s))
+
+
+def _view(xp: Any, input: Any, size: Any) -> Any:
+    new = _view_shape(tuple(input.shape), size)
+    if not _viewable(input, new):
+        raise ShapeError(_VIEW_ERROR)
+    return input.reshape(new)
+
+
+defop(
+    name="view", forward=_view, method="view", varargs="size", namespace="tensor", saves="none",
+    shape=_view_shape, dtype=same_dtype,
+    vjp=(lambda g, out, x, size: _reshape_to(g, x),), grad_fn="ViewBackward0",
+    doc="The same data in a new shape (one dim may be -1), as a view; refuses strides that need a copy.",
+)
+
+
+# -- flatten ------------------------------------------------------------------------
+
+def _flatten_dims(ndim: int, start_dim: Any, end_dim: Any) -> tuple[int, int]:
+    s = normalize_dim(_int(start_dim, "flatten", "start_dim"), ndim)
+    e = normalize_dim(_int(end_dim, "flatten", "end_dim"), ndim)
+    if s > e:
+        raise ShapeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    return s, e
+
+
+def flatten_shape(shape: Shape, start_dim: Any = 0, end_dim: Any = -1) -> Shape:
+    shape = tuple(shape)
+    s, e = _flatten_dims(len(shape), start_dim, end_dim)
+    if not shape:
+        return (1,)
+    return (*shape[:s], numel(shape[s : e + 1]), *shape[e + 1 :])
+
+
+def _flatten(xp: Any, input: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    return input.reshape(flatten_shape(input.shape, start_dim, end_dim))
+
+
+def _flatten_identity(x: Any, start_dim: Any = 0, end_dim: Any = -1) -> bool:
+    s, e = _flatten_dims(x.ndim, start_dim, end_dim)
+    return x.ndim > 0 and s == e
+
+
+defop(
+    name="flatten", forward=_flatten, method="flatten", saves="none",
+    shape=flatten_shape, dtype=same_dtype, identity=_flatten_identity,
+    vjp=(lambda g, out, x, start_dim, end_dim: _reshape_to(g, x),),
+    grad_fn=lambda x, start_dim=0, end_dim=-1: _reshape_name(x, flatten_shape(x.shape, start_dim, end_dim)),
+    doc="Dims start_dim..end_dim merged into one (the input itself when that changes nothing).",
+)
+
+
+# -- squeeze, unsqueeze ---------------------------------------------------------------
+
+def _squeeze_dims(shape: Shape, dim: Any) -> tuple[int, ...]:
+    ndim = len(shape)
+    if dim is None:
+        return tuple(i for i, n in enumerate(shape) if n == 1)
+    if isinstance(dim, (list, tuple)):
+        dims = normalize_dims(_ints(dim, "squeeze", "dim"), ndim)
+    else:
+        if isinstance(dim, (bool, float)) or not hasattr(dim, "__index__"):
+            t = type(dim).__name__
+            why = f"      didn't match because some of the arguments have invalid types: (Tensor, !{t}!)\n"
+            raise ArgumentError(
+                f"squeeze() received an invalid combination of arguments - got (Tensor, {t}), but expected one "
+                f"of:\n * (Tensor input)\n * (Tensor input, int dim)\n{why} * (Tensor input, tuple of ints dim)\n{why}"
+            )
+        dims = (normalize_dim(operator.index(dim), ndim),)
+    return tuple(d for d in dims if ndim and shape[d] == 1)
+
+
+def squeeze_shape(shape: Shape, dim: Any = None) -> Shape:
+    dims = _squeeze_dims(tuple(shape), dim)
+    return tuple(n for i, n in enumerate(shape) if i not in dims)
+
+
+def _squeeze(xp: Any, input: Any, dim: Any = None) -> Any:
+    return xp.squeeze(input, axis=_squeeze_dims(tuple(input.shape), dim))
+
+
+def _squeeze_name(x: Any, dim: Any = None) -> str:
+    if dim is None:
+        return "SqueezeBackward0"
+    return "SqueezeBackward2" if isinstance(dim, (list, tuple)) else "SqueezeBackward1"
+
+
+defop(
+    name="squeeze", forward=_squeeze, method="squeeze", varargs="dim", pack_single=False, saves="none",
+    shape=squeeze_shape, dtype=same_dtype,
+    vjp=(lambda g, out, x, dim: _reshape_to(g, x),), grad_fn=_squeeze_name,
+    doc="Dims of size 1 removed: all of them, or those of dim (an int or a tuple) that have size 1.",
+)
+
+
+def _unsqueeze_dim(ndim: int, dim: Any) -> int:
+    return normalize_dim(_int(dim, "unsqueeze", "dim", 1), ndim + 1)
+
+
+def unsqueeze_shape(shape: Shape, dim: Any) -> Shape:
+    d = _unsqueeze_dim(len(shape), dim)
+    return (*shape[:d], 1, *shape[d:])
+
+
+def _unsqueeze(xp: Any, input: Any, dim: int) -> Any:
+    return xp.expand_dims(input, _unsqueeze_dim(input.ndim, dim))
+
+
+defop(
+    name="unsqueeze", forward=_unsqueeze, method="unsqueeze", saves="none",
+    shape=unsqueeze_shape, dtype=same_dtype,
+    vjp=(lambda g, out, x, dim: _reshape_to(g, x),), grad_fn="UnsqueezeBackward0",
+    doc="A dim of size 1 inserted at dim (in [-ndim-1, ndim]).",
+)
+
+
+# -- expand, broadcast_to -------------------------------------------------------------
+
+def expand_shape(s: Shape, size: Any, tensor_type: str = "torch.FloatTensor") -> Shape:
+    """The shape ``expand(size)`` gives (-1 keeps a dim), with PyTorch's errors (last dim first)."""
+    size = _ints(size, "expand", "size", allow_int=True)
+    s = tuple(s)
     if len(size) < len(s):
         raise ShapeError(
-            f"expand(torch.FloatTensor{{[{', '.join(map(str, s))}]}}, size=[{', '.join(map(str, size))}]): "
-            f"the number of sizes provided ({len(size)}) must be greater or equal to the number of "
-            f"dimensions in the tensor ({len(s)})"
+            f"expand({tensor_type}{{{_fmt(s)}}}, size={_fmt(size)}): the number of sizes provided "
+            f"({len(size)}) must be greater or equal to the number of dimensions in the tensor ({len(s)})"
         )
     lead = len(size) - len(s)
-    out = []
-    for i, n in enumerate(size):
-        if i < lead:
-            if n < 0:
+    out = list(size)
+    for i in range(len(size) - 1, -1, -1):
+        n = size[i]
+        have = s[i - lead] if i >= lead else 1
+        if n == -1:
+            if i < lead and s:
                 raise ShapeError(
                     f"The expanded size of the tensor ({n}) isn't allowed in a leading, non-existing dimension {i}"
                 )
-            out.append(int(n))
-            continue
-        have = s[i - lead]
-        if n == -1:
-            out.append(have)
-        elif have == 1 or have == n:
-            out.append(int(n))
-        else:
+            n = have if i >= lead else n
+        if n != have and have != 1:
             raise ShapeError(
                 f"The expanded size of the tensor ({n}) must match the existing size ({have}) at "
-                f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, size))}].  "
-                f"Tensor sizes: [{', '.join(map(str, s))}]"
+                f"non-singleton dimension {i}.  Target sizes: {_fmt(size)}.  Tensor sizes: {_fmt(s)}"
             )
+        out[i] = n
+    if any(n < 0 for n in out):
+        raise ShapeError("numel: integer multiplication overflow")
     return tuple(out)
 
 
 def _expand(xp: Any, input: Any, size: Any) -> Any:
-    return xp.broadcast_to(input, expand_shape(input.shape, size))
+    name = _TENSOR_TYPES.get(input.dtype.name, "FloatTensor")
+    return xp.broadcast_to(input, expand_shape(tuple(input.shape), size, f"torch.{name}"))
 
 
 # The gradient of a broadcast is the incoming one: the engine's sum_to sums it back.
@@ -87,9 +350,231 @@ defop(
     shape=expand_shape, dtype=same_dtype, vjp=(lambda g, out, x, size: g,), grad_fn="ExpandBackward0",
     doc="A broadcast view with dims of size 1 repeated to ``size`` (-1 keeps a dim).",
 )
+
+
+def _broadcast_to(xp: Any, input: Any, size: Any) -> Any:
+    return _expand(xp, input, _ints(size, "broadcast_to", "size"))
+
+
 defop(
-    name="broadcast_to", forward=_expand, method="broadcast_to",
-    saves="none", shape=expand_shape, dtype=same_dtype,
-    vjp=(lambda g, out, x, size: g,), grad_fn="ExpandBackward0",
+    name="broadcast_to", forward=_broadcast_to, method="broadcast_to",
+    saves="none", shape=lambda s, size: expand_shape(s, _ints(size, "broadcast_to", "size")),
+    dtype=same_dtype, vjp=(lambda g, out, x, size: g,), grad_fn="ExpandBackward0",
     doc="``input`` broadcast to ``size``, as ``expand``.",
+)
+
+
+# -- cat, stack ----------------------------------------------------------------------
+
+def _skipped(shape: Shape) -> bool:
+    """PyTorch's legacy rule: a 1-d empty tensor is left out of ``cat`` whatever its shape."""
+    return len(shape) == 1 and shape[0] == 0
+
+
+def _cat_dim(shapes: Sequence[Shape], dim: Any) -> int | None:
+    """``cat``'s checks, in PyTorch's order; the wrapped dim (None when every tensor is skipped)."""
+    if not shapes:
+        raise ValueError_("torch.cat(): expected a non-empty list of Tensors")
+    dim = _int(dim, "cat", "dim")
+    for i, s in enumerate(shapes):
+        if not s:
+            raise ShapeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
+    valid = [i for i, s in enumerate(shapes) if not _skipped(s)]
+    if not valid:
+        return None
+    first = tuple(shapes[valid[0]])
+    d = normalize_dim(dim, len(first))
+    for i in valid:
+        s = tuple(shapes[i])
+        if len(s) != len(first):
+            raise ShapeError(f"Tensors must have same number of dimensions: got {len(first)} and {len(s)}")
+        for j, (a, b) in enumerate(zip(first, s, strict=True)):
+            if j != d and a != b:
+                raise ShapeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size {a} but got size {b} "
+                    f"for tensor number {i} in the list."
+                )
+    return d
+
+
+def cat_shape(shapes: Sequence[Shape], dim: Any = 0) -> Shape:
+    d = _cat_dim(shapes, dim)
+    if d is None:
+        return (0,)
+    kept = [tuple(s) for s in shapes if not _skipped(s)]
+    first = kept[0]
+    return (*first[:d], sum(s[d] for s in kept), *first[d + 1 :])
+
+
+def _cat(xp: Any, tensors: list[Any], dim: int = 0) -> Any:
+    d = _cat_dim([tuple(a.shape) for a in tensors], dim)
+    kept = [a for a in tensors if not _skipped(a.shape)]
+    if d is None:
+        return xp.zeros((0,), dtype=tensors[0].dtype)
+    return xp.concatenate(kept, axis=d)
+
+
+def _list_dtype(tensors: Sequence[Any], *_: Any, **__: Any) -> tuple[Any, Any]:
+    d = result_type(*tensors) if tensors else None
+    return d, d
+
+
+def _cat_grad(g: Any, out: Any, tensors: Sequence[Any], dim: Any) -> tuple[Any, ...]:
+    shapes = [tuple(t.shape) for t in tensors]
+    d = _cat_dim(shapes, dim)
+    grads = []
+    offset = 0
+    for s in shapes:
+        if d is None or _skipped(s):
+            grads.append(g.reshape(-1).narrow(0, 0, 0))
+            continue
+        grads.append(g.narrow(d, offset, s[d]))
+        offset += s[d]
+    return tuple(grads)
+
+
+defop(
+    name="cat", forward=_cat, inputs=("tensors",), list_input=True, saves="none",
+    shape=cat_shape, dtype=_list_dtype, vjp=(_cat_grad,), grad_fn="CatBackward0",
+    doc="The tensors joined along dim (promoting dtypes; 1-d empty tensors are left out, as PyTorch does).",
+    aliases=("concat", "concatenate"),
+)
+
+
+def stack_shape(shapes: Sequence[Shape], dim: Any = 0) -> Shape:
+    if not shapes:
+        raise ShapeError("stack expects a non-empty TensorList")
+    first = tuple(shapes[0])
+    d = normalize_dim(_int(dim, "stack", "dim"), len(first) + 1)
+    for i, s in enumerate(shapes[1:], 1):
+        if tuple(s) != first:
+            raise ShapeError(
+                f"stack expects each tensor to be equal size, but got {_fmt(first)} at entry 0 and "
+                f"{_fmt(s)} at entry {i}"
+            )
+    return (*first[:d], len(shapes), *first[d:])
+
+
+def _stack(xp: Any, tensors: list[Any], dim: int = 0) -> Any:
+    shapes = [tuple(a.shape) for a in tensors]
+    stack_shape(shapes, dim)
+    return xp.stack(tensors, axis=normalize_dim(dim, len(shapes[0]) + 1))
+
+
+def _stack_grad(g: Any, out: Any, tensors: Sequence[Any], dim: Any) -> tuple[Any, ...]:
+    d = normalize_dim(dim, len(tensors[0].shape) + 1)
+    return tuple(g.narrow(d, i, 1).reshape(tuple(t.shape)) for i, t in enumerate(tensors))
+
+
+defop(
+    name="stack", forward=_stack, inputs=("tensors",), list_input=True, saves="none",
+    shape=stack_shape, dtype=_list_dtype, vjp=(_stack_grad,), grad_fn="StackBackward0",
+    doc="Tensors of one shape joined along a new dim (promoting dtypes).",
+)
+
+
+# -- flip, repeat, narrow ------------------------------------------------------------
+
+def _flip_dims(ndim: int, dims: Any) -> tuple[int, ...]:
+    return normalize_dims(_ints(dims, "flip", "dims"), ndim)
+
+
+def _flip(xp: Any, input: Any, dims: Any) -> Any:
+    # a copy in the input's memory order, as PyTorch's (empty_like preserves strides)
+    dims = _flip_dims(input.ndim, dims)
+    return (xp.flip(input, axis=dims) if input.ndim else input).copy(order="K")
+
+
+def flip_shape(shape: Shape, dims: Any) -> Shape:
+    _flip_dims(len(shape), dims)
+    return tuple(shape)
+
+
+defop(
+    name="flip", forward=_flip, method="flip", varargs="dims", saves="none",
+    shape=flip_shape, dtype=same_dtype,
+    vjp=(lambda g, out, x, dims: g.flip(tuple(dims)),), grad_fn="FlipBackward0",
+    doc="The elements in reverse order along each of dims (a copy).",
+)
+
+
+def repeat_shape(shape: Shape, repeats: Any) -> Shape:
+    reps = _ints(repeats, "repeat", "repeats", allow_int=True)
+    shape = tuple(shape)
+    if len(reps) < len(shape):
+        raise ShapeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor"
+        )
+    padded = (1,) * (len(reps) - len(shape)) + shape
+    target = [p * r for p, r in zip(padded, reps, strict=True)]
+    for n in target:
+        if n < 0:
+            raise ShapeError(f"Trying to create tensor with negative dimension {n}: {_fmt(target)}")
+    return tuple(target)
+
+
+def _repeat(xp: Any, input: Any, repeats: Any) -> Any:
+    repeat_shape(tuple(input.shape), repeats)
+    reps = _ints(repeats, "repeat", "repeats", allow_int=True)
+    out = xp.tile(input, reps)
+    return out if out.flags.c_contiguous else out.copy(order="C")  # (ascontiguousarray makes 0-d 1-d)
+
+
+def _repeat_grad(g: Any, out: Any, x: Any, repeats: Any) -> Any:
+    reps = _ints(repeats, "repeat", "repeats", allow_int=True)
+    if not reps:
+        return g
+    padded = (1,) * (len(reps) - len(x.shape)) + tuple(x.shape)
+    split: list[int] = []
+    for r, n in zip(reps, padded, strict=True):
+        split += [r, n]
+    summed = g.reshape(tuple(split)).sum(tuple(range(0, 2 * len(reps), 2)))
+    return summed.reshape(tuple(x.shape))
+
+
+defop(
+    name="repeat", forward=_repeat, method="repeat", varargs="repeats", namespace="tensor", saves="none",
+    shape=repeat_shape, dtype=same_dtype, vjp=(_repeat_grad,), grad_fn="RepeatBackward0",
+    doc="The tensor tiled repeats[i] times along each dim (leading repeats add dims).",
+)
+
+
+def _narrow_args(shape: Shape, dim: Any, start: Any, length: Any) -> tuple[int, int, int]:
+    if not shape:
+        raise ShapeError("narrow() cannot be applied to a 0-dim tensor.")
+    start = _int(start, "narrow", "start")
+    length = _int(length, "narrow", "length")
+    if length < 0:
+        raise ShapeError("narrow(): length must be non-negative.")
+    d = normalize_dim(_int(dim, "narrow", "dim"), len(shape))
+    size = shape[d]
+    if not -size <= start <= size:
+        raise IndexError_(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if start < 0:
+        start += size
+    if start > size - length:
+        raise ShapeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return d, start, length
+
+
+def _narrow_key(shape: Shape, dim: Any, start: Any, length: Any) -> tuple[slice, ...]:
+    d, s, n = _narrow_args(tuple(shape), dim, start, length)
+    return (*(slice(None),) * d, slice(s, s + n))
+
+
+def narrow_shape(shape: Shape, dim: Any, start: Any, length: Any) -> Shape:
+    d, _, n = _narrow_args(tuple(shape), dim, start, length)
+    return (*shape[:d], n, *shape[d + 1 :])
+
+
+def _narrow(xp: Any, input: Any, dim: int, start: Any, length: int) -> Any:
+    return input[_narrow_key(tuple(input.shape), dim, start, length)]
+
+
+defop(
+    name="narrow", forward=_narrow, method="narrow", saves="none",
+    shape=narrow_shape, dtype=same_dtype,
+    vjp=(lambda g, out, x, dim, start, length: scatter_back(g, _narrow_key(x.shape, dim, start, length), x.shape),),
+    grad_fn="SliceBackward0",
+    doc="A view of length elements of dim from start (start may be negative, or a 0-d tensor).",
 )

@@ -63,8 +63,17 @@ class T:
         return floating if self.grad is None else self.grad
 
 
+@dataclass(frozen=True)
+class D:
+    """A dtype argument by name (``dtype=D("float64")``): engine's and torch's dtype of that name."""
+
+    name: str
+
+
 def _build(spec: Any, salt: int) -> tuple[Any, Any]:
     """The same input as (engine value, torch value)."""
+    if isinstance(spec, D):
+        return getattr(engine, spec.name), getattr(torch, spec.name)
     if isinstance(spec, T):
         a = spec.array(salt)
         e = engine.tensor(a, dtype=getattr(engine, spec.dtype if spec.dtype != "bool" else "bool"), requires_grad=spec.requires_grad)
@@ -100,7 +109,7 @@ def _leaves(values: list[Any]) -> list[Any]:
 
 def to_np(x: Any) -> np.ndarray:
     if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
+        return x.detach().numpy(force=True)  # force: PyTorch's efficient ZeroTensor (abs'' etc.)
     return x.detach().numpy()
 
 
@@ -131,6 +140,7 @@ def check(name: str, *args: Any, method: bool = False, order: int = 2, grad_fn: 
         t_out = _torch_fn(name)(*t_args, **t_kw)
     label = f"{name}{tuple(args)}{kwargs or ''}"
     assert_close(e_out, t_out, f"{label} forward")
+    check_rules(name, e_args, e_kw, e_out, method, label)
     assert e_out.requires_grad == t_out.requires_grad, f"{label}: requires_grad"
     assert e_out.is_leaf == t_out.is_leaf, f"{label}: is_leaf"
     if grad_fn:
@@ -169,6 +179,22 @@ def check(name: str, *args: Any, method: bool = False, order: int = 2, grad_fn: 
             assert np.all(to_np(eg) == 0), f"{label} second derivative of input {i}: torch None, engine {eg}"
             continue
         assert_close(eg, tg, f"{label} second derivative of input {i}")
+
+
+def check_rules(name: str, args: list[Any], kwargs: dict[str, Any], out: Any, method: bool, label: str) -> None:
+    """The op's shape and dtype rules (what the service plans with) agree with what ran."""
+    from engine.ops.registry import REGISTRY, check_shapes
+
+    op = REGISTRY.get(name)
+    if op is None or (method and op.method != name):
+        op = next((o for o in REGISTRY.values() if o.method == name), None)
+    if op is None or op.varargs and method:
+        return
+    ins, params = op.bind(list(args), dict(kwargs))
+    shape = check_shapes(op, ins, params)
+    assert tuple(shape) == tuple(out.shape), f"{label}: shape rule says {tuple(shape)}, result is {tuple(out.shape)}"
+    _, dt = op.dtype(*ins, **params)
+    assert dt is out.dtype, f"{label}: dtype rule says {dt}, result is {out.dtype}"
 
 
 def _weights(pairs: list[tuple[Any, Any]], rng: np.random.Generator) -> list[np.ndarray]:
