@@ -52,7 +52,7 @@ def resolve_device(requested: str) -> str:
 def plan_request(doc: Any, limits: Limits) -> Plan:
     """Step 1: validate and plan."""
     request = validate(doc)
-    return build_plan(request, limits, resolve_device(request.device))
+    return build_plan(request, limits, resolve_device(request.device), doc.get("nodes"))
 
 
 def finish(plan: Plan, token: CancelToken | None = None) -> Outcome:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import orjson
 
 import engine
 from engine.autograd.node import TensorMeta
@@ -24,6 +25,10 @@ from .schemas import NAME_PATTERN, BackwardStep, EvaluateRequest, ExprNode, Fact
 from .tensors import decode, factory_shape
 
 GRAD_OP = "grad"
+# Planned node lists by (limits, leaf metas, nodes JSON): services see the same graphs again and
+# again. Plans are never mutated after planning, so sharing them between requests is safe.
+_NODE_PLANS: dict[Any, Any] = {}
+_NODE_PLAN_CACHE_SIZE = 512
 NAME_RE = re.compile(NAME_PATTERN)
 RESERVED = {"torch", "F", "nn", "True", "False", "None", GRAD_OP}
 CONVERSIONS = {"float": "float32", "double": "float64", "half": "float16", "int": "int32", "long": "int64", "bool": "bool"}
@@ -194,7 +199,28 @@ class Planner:
             raise NameError_(f"'{name}' is an op name or reserved word and cannot name a tensor", loc)
 
     # -- nodes ----------------------------------------------------------------------
-    def nodes(self) -> list[PlanNode]:
+    def nodes(self, raw: Any = None) -> list[PlanNode]:
+        """Plan the nodes; a graph already planned for the same leaf metas is reused (``raw``: the JSON)."""
+        key = None
+        if raw is not None:
+            leaf_metas = tuple((n, m.shape, m.dtype.name, m.requires_grad) for n, m in self.metas.items() if m is not None)
+            key = (self.limits, leaf_metas, orjson.dumps(raw))
+            hit = _NODE_PLANS.get(key)
+            if hit is not None:
+                planned, metas, flops, held = hit
+                self.metas.update(metas)
+                self.flops += flops
+                self.held += held
+                return planned
+        flops0, held0 = self.flops, self.held
+        planned = self._plan_nodes()
+        if key is not None:
+            if len(_NODE_PLANS) >= _NODE_PLAN_CACHE_SIZE:
+                _NODE_PLANS.pop(next(iter(_NODE_PLANS)))
+            _NODE_PLANS[key] = (planned, {n.id: self.metas[n.id] for n in planned}, self.flops - flops0, self.held - held0)
+        return planned
+
+    def _plan_nodes(self) -> list[PlanNode]:
         planned: list[PlanNode] = []
         for i, node in enumerate(self.req.nodes):
             loc: Loc = ("nodes", i)
@@ -684,11 +710,14 @@ class _ExprLowering:
             raise
 
 
-def build_plan(request: EvaluateRequest, limits: Limits, device: str) -> Plan:
-    """Validate a request into a plan (no computation, no large allocation)."""
+def build_plan(request: EvaluateRequest, limits: Limits, device: str, raw_nodes: Any = None) -> Plan:
+    """Validate a request into a plan (no computation, no large allocation).
+
+    ``raw_nodes`` (the request's ``nodes`` as parsed JSON) lets a graph seen before skip re-planning.
+    """
     p = Planner(request, limits, device)
     leaves = p.leaves()
-    nodes = p.nodes()
+    nodes = p.nodes(raw_nodes)
     backward = p.backward()
     if request.outputs is not None:
         for j, name in enumerate(request.outputs):
