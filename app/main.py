@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 
 import engine
@@ -17,6 +18,7 @@ from . import problems
 from .admission import Admission
 from .bodylimit import BodyLimitMiddleware
 from .config import Settings, get_settings
+from .gzip_request import GzipRequestMiddleware
 from .metrics import AccessMiddleware, Metrics
 from .routes import evaluate, meta
 from .service.schemas import EvaluateRequest
@@ -87,6 +89,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(evaluate.router, tags=["evaluate"])
     app.include_router(meta.router, tags=["service"])
     problems.install(app)
+    # Starlette runs the last added outermost: access log, then body limit (on the wire size),
+    # then gzip inflation (limit again on the inflated size); responses over a size are gzipped.
+    app.add_middleware(GZipMiddleware, minimum_size=settings.gzip_min_bytes, compresslevel=1)
+    app.add_middleware(GzipRequestMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics, json_logs=settings.log_format == "json")
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

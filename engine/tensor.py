@@ -8,13 +8,36 @@ from typing import Any
 import numpy as np
 
 from . import backend, dtypes
-from .autograd.grad_mode import STATE
+from .autograd import engine as _autograd_engine
+from .autograd.engine import backward as _backward
 from .autograd.node import Node
 from .dtypes import dtype as DType
 from .errors import AutogradError, DTypeError
 from .ops import registry
 
 FLOAT_ONLY_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
+NON_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't "
+    "be populated during autograd.backward(). If you indeed want the .grad field to be populated for a "
+    "non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, "
+    "make sure you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more "
+    "information."
+)
+# c10's names: a gradient's dtype as its C++ type, the tensor's as its ScalarType
+_CPP_TYPE = {"float16": "c10::Half", "float32": "float", "float64": "double", "int32": "int",
+             "int64": "long int", "bool": "bool"}
+
+
+def _leaf_error(requires_grad: bool) -> AutogradError:
+    return AutogradError(
+        "you can only change requires_grad flags of leaf variables."
+        + (
+            ""
+            if requires_grad
+            else " If you want to use a computed variable in a subgraph that doesn't "
+            "require differentiation use var_no_grad = var.detach()."
+        )
+    )
 
 
 class Size(tuple):  # type: ignore[type-arg]
@@ -35,7 +58,7 @@ class Tensor:
     has the method.
     """
 
-    __slots__ = ("_data", "_dtype", "_rg", "grad_fn", "_grad", "_retains_grad", "__weakref__")
+    __slots__ = ("_data", "_dtype", "_rg", "grad_fn", "_grad", "_retains_grad", "_accumulator", "__weakref__")
     __array_priority__ = 1000  # so numpy scalars defer to our reflected operators
 
     _data: Any
@@ -44,6 +67,7 @@ class Tensor:
     grad_fn: Node | None
     _grad: Tensor | None
     _retains_grad: bool
+    _accumulator: Any  # a weak reference to its AccumulateGrad node, once asked for
 
     @classmethod
     def _wrap(cls, data: Any, dtype: DType, node: Node | None) -> Tensor:
@@ -108,23 +132,28 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if type(value) is not bool:
+            raise AutogradError("requires_grad must be a bool")
         if self.grad_fn is not None:
-            raise AutogradError(
-                "you can only change requires_grad flags of leaf variables."
-                + (
-                    ""
-                    if value
-                    else " If you want to use a computed variable in a subgraph that doesn't "
-                    "require differentiation use var_no_grad = var.detach()."
-                )
-            )
+            raise _leaf_error(value)
         if value and not self._dtype.is_floating_point:
-            raise DTypeError(FLOAT_ONLY_GRAD)
-        self._rg = bool(value)
+            raise DTypeError("only Tensors of floating point and complex dtype can require gradients")
+        self._rg = value
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Set ``requires_grad`` in place and return self."""
-        self.requires_grad = requires_grad
+        """Set ``requires_grad`` in place and return self (a no-op on a non-leaf asked for True)."""
+        if type(requires_grad) is not bool:
+            raise TypeError(
+                "requires_grad_(): argument 'requires_grad' (position 1) must be bool, "
+                f"not {type(requires_grad).__name__}"
+            )
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise _leaf_error(False)
+            return self
+        if requires_grad and not self._dtype.is_floating_point:
+            raise DTypeError("only Tensors of floating point dtype can require gradients")
+        self._rg = requires_grad
         return self
 
     @property
@@ -133,34 +162,59 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        return self._grad
+        """The accumulated gradient (leaves, and non-leaves after ``retain_grad()``)."""
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self._retains_grad:
+            import warnings
+
+            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return g
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
-            if value.shape != self.shape:
-                raise AutogradError("assigned grad has data of a different size")
-            if value.dtype is not self.dtype:
-                raise AutogradError("assigned grad has data of a different type")
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                )
+            if value is self:
+                raise AutogradError("can't assign Variable as its own grad")
+            if value._dtype is not self._dtype:
+                raise AutogradError(
+                    f"attempting to assign a gradient with dtype '{_CPP_TYPE[value._dtype.name]}' to a tensor "
+                    f"with grad_dtype '{self._dtype._short}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a "
+                    "specific dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the "
+                    "dtypes of a tensor and its gradient may break downstream systems that assume they match."
+                )
+            if value._data.shape != self._data.shape:
+                raise AutogradError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor of size "
+                    f"'{list(self._data.shape)}'. Please ensure that the gradient and the tensor are the same size"
+                )
         self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @property
     def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` made this non-leaf keep its ``.grad``."""
         return self._retains_grad
 
     def retain_grad(self) -> None:
-        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        """Keep ``.grad`` on this non-leaf tensor after backward (a no-op on a leaf)."""
         if not self._rg:
             raise AutogradError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains_grad:
+        node = self.grad_fn
+        if node is None or self._retains_grad:
             return
         import weakref
 
-        if self.grad_fn.retained is None:
-            self.grad_fn.retained = []
-        self.grad_fn.retained.append(weakref.ref(self))
+        if node.retained is None:
+            node.retained = []
+        node.retained.append(weakref.ref(self))
         self._retains_grad = True
 
     def backward(
@@ -170,10 +224,8 @@ class Tensor:
         create_graph: bool = False,
         inputs: Tensor | Sequence[Tensor] | None = None,
     ) -> None:
-        """Accumulate the gradient of this tensor into the leaves' ``.grad``."""
-        from .autograd.engine import backward
-
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+        """Accumulate the gradient of this tensor into the leaves' ``.grad`` (``torch.Tensor.backward``)."""
+        _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, outside the graph."""
@@ -183,6 +235,7 @@ class Tensor:
         """Detach this tensor from the graph in place (it becomes a leaf)."""
         self.grad_fn = None
         self._rg = False
+        self._retains_grad = False
         return self
 
     # -- conversion -------------------------------------------------------------------
@@ -206,7 +259,8 @@ class Tensor:
             )
         if self.device.type != "cpu" and not force:
             raise TypeError(
-                "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first."
+                "can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host "
+                "memory first."
             )
         return backend.to_numpy(self._data)
 
@@ -278,6 +332,15 @@ class Tensor:
         return bool(self._data.reshape(()).item())
 
     def __float__(self) -> float:
+        if self._rg:
+            import warnings
+
+            warnings.warn(
+                "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
+                "Consider using tensor.detach() first.",
+                UserWarning,
+                stacklevel=2,
+            )
         return float(self.item())
 
     def __int__(self) -> int:
@@ -299,7 +362,8 @@ class Tensor:
     def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
         if self.grad_fn is not None:
             raise AutogradError(
-                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at "
+                "the moment."
             )
         t = Tensor._wrap(self._data.copy(), self._dtype, None)
         t._rg = self._rg
@@ -315,4 +379,21 @@ class Tensor:
         return tensor(data, dtype=dtype or self.dtype, device=self.device, requires_grad=requires_grad)
 
 
+_new_object = object.__new__
+
+
+def wrap(data: Any, dtype: DType, node: Node | None) -> Tensor:
+    """``Tensor._wrap`` as a plain function, for the hot path (ops and backward)."""
+    t = _new_object(Tensor)
+    t._data = data
+    t._dtype = dtype
+    t._rg = node is not None
+    t.grad_fn = node
+    t._grad = None
+    t._retains_grad = False
+    return t
+
+
 registry._Tensor = Tensor
+registry._wrap = wrap
+_autograd_engine._late_imports()  # binds Tensor there, and calibrates it once, at import (no thread race)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import numpy as np
 import orjson
+import pybase64
 
 import engine
 from engine.backend import to_numpy
@@ -36,7 +36,7 @@ def array_json(a: np.ndarray) -> Any:
 def array_b64(a: np.ndarray) -> dict[str, str]:
     """``{"b64": ...}`` of the raw little-endian C-order bytes."""
     le = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
-    return {"b64": base64.b64encode(le.tobytes()).decode("ascii")}
+    return {"b64": pybase64.b64encode(le.data).decode("ascii")}
 
 
 def tensor_doc(t: engine.Tensor, encoding: str) -> dict[str, Any]:

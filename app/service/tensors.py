@@ -6,13 +6,13 @@ accepted only as the three names of non-finite floats.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import math
 import secrets
 from typing import Any
 
 import numpy as np
+import pybase64
 
 import engine
 
@@ -96,7 +96,7 @@ def _check_object_array(data: Any, loc: Loc) -> None:
 def array_from_b64(text: str, shape: list[int], dtype_name: str, loc: Loc) -> np.ndarray:
     """base64 of a little-endian C-order buffer → array (no copy beyond the decode)."""
     try:
-        buf = base64.b64decode(text, validate=True)
+        buf = pybase64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise DataError("b64 is not valid base64", loc) from None
     np_dtype = np.dtype(dtype_name if dtype_name != "bool" else "bool").newbyteorder("<")

@@ -1,16 +1,21 @@
 """Grad mode and per-thread execution state.
 
 The state is per thread (not global), so concurrent requests in a service never
-see each other's ``no_grad``.
+see each other's ``no_grad``; a new thread starts with grad mode on, as in PyTorch.
+``no_grad``, ``enable_grad`` and ``set_grad_enabled`` work as context managers and
+as decorators (``@no_grad`` and ``@no_grad()``, generator functions included).
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from types import TracebackType
 from typing import Any, TypeVar
+
+import numpy as np
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,9 +28,78 @@ class _State(threading.local):
 STATE = _State()
 
 
+# PyTorch never warns about inf/nan results, so the engine's array work runs with NumPy's
+# float warnings (divide by zero, invalid, overflow, underflow) off. NumPy >= 2 keeps that
+# state in a context variable: setting it directly costs a fraction of ``np.errstate``, and
+# it is scoped (per thread and task), so the caller's own NumPy settings are untouched.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as ERRSTATE  # type: ignore[attr-defined]
+    from numpy._core._ufunc_config import _make_extobj  # type: ignore[attr-defined]
+
+    QUIET: Any = _make_extobj(all="ignore")
+except (ImportError, AttributeError, TypeError):  # NumPy 1.x: np.errstate, slower but the same
+    ERRSTATE = None
+    QUIET = None
+
+
+def quiet_enter() -> Any:
+    """Silence NumPy's float warnings here; the token goes to ``quiet_exit`` (None: already quiet)."""
+    if ERRSTATE is not None:
+        return None if ERRSTATE.get() is QUIET else ERRSTATE.set(QUIET)
+    cm = np.errstate(all="ignore")
+    cm.__enter__()
+    return cm
+
+
+def quiet_exit(token: Any) -> None:
+    """Restore what ``quiet_enter`` changed."""
+    if token is None:
+        return
+    if ERRSTATE is not None:
+        ERRSTATE.reset(token)
+    else:
+        token.__exit__(None, None, None)
+
+
 def is_grad_enabled() -> bool:
     """Whether ops record the graph for autograd in this thread."""
     return STATE.grad_enabled
+
+
+def _decorate(make: Callable[[], Any], fn: F) -> F:
+    """Run ``fn`` (each step of it, for a generator function) inside a fresh context ``make()``."""
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+            gen = fn(*args, **kwargs)
+            try:
+                with make():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with make():
+                            gen.close()
+                        raise
+                    except BaseException as exc:  # noqa: BLE001 - forwarded into the generator
+                        with make():
+                            response = gen.throw(exc)
+                    else:
+                        with make():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+
+        return generator  # type: ignore[return-value]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with make():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 class _GradMode:
@@ -33,12 +107,19 @@ class _GradMode:
 
     enabled: bool
 
-    def __init__(self) -> None:
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        # ``@no_grad`` without parentheses decorates directly, as PyTorch allows
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+    def __init__(self, orig_func: Callable[..., Any] | None = None) -> None:
         self._prev: list[bool] = []
 
     def __enter__(self) -> None:
-        self._prev.append(STATE.grad_enabled)
-        STATE.grad_enabled = self.enabled
+        state = STATE
+        self._prev.append(state.grad_enabled)
+        state.grad_enabled = self.enabled
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -46,16 +127,14 @@ class _GradMode:
         STATE.grad_enabled = self._prev.pop()
 
     def __call__(self, fn: F) -> F:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
-                return fn(*args, **kwargs)
+        return _decorate(type(self), fn)
 
-        return wrapper  # type: ignore[return-value]
+    def clone(self) -> _GradMode:
+        return type(self)()
 
 
 class no_grad(_GradMode):  # noqa: N801 - named as torch.no_grad
-    """Disable graph recording (``with engine.no_grad():`` or ``@engine.no_grad()``)."""
+    """Disable graph recording (``with engine.no_grad():``, ``@engine.no_grad`` or ``@engine.no_grad()``)."""
 
     enabled = False
 
@@ -66,25 +145,33 @@ class enable_grad(_GradMode):  # noqa: N801 - named as torch.enable_grad
     enabled = True
 
 
-class set_grad_enabled(_GradMode):  # noqa: N801 - named as torch.set_grad_enabled
-    """Set grad mode to ``mode``; usable as a function, context manager or decorator."""
+class set_grad_enabled:  # noqa: N801 - named as torch.set_grad_enabled
+    """Set grad mode to ``mode``: at once when called, as PyTorch does; restored on leaving the block.
+
+    Usable as a plain call (``set_grad_enabled(False)``), a context manager and a decorator.
+    """
 
     def __init__(self, mode: bool) -> None:
-        super().__init__()
-        self.enabled = bool(mode)
-        self._prev.append(STATE.grad_enabled)
-        STATE.grad_enabled = self.enabled
+        if type(mode) is not bool:
+            raise TypeError(
+                f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type(mode).__name__}"
+            )
+        self.enabled = mode
+        self.prev = STATE.grad_enabled
+        STATE.grad_enabled = mode
 
     def __enter__(self) -> None:
-        pass  # already applied in __init__, as PyTorch does
+        STATE.grad_enabled = self.enabled  # applied in __init__ already; again, as PyTorch does
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        STATE.grad_enabled = self.prev
 
     def __call__(self, fn: F) -> F:
-        STATE.grad_enabled = self._prev.pop()
+        STATE.grad_enabled = self.prev  # as a decorator it must not change the mode now
         mode = self.enabled
+        return _decorate(lambda: set_grad_enabled(mode), fn)
 
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
+    def clone(self) -> set_grad_enabled:
+        return type(self)(self.enabled)

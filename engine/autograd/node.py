@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from ..backend import CPU, device_of
 from ..errors import AutogradError
 
 if TYPE_CHECKING:
@@ -26,10 +30,21 @@ class TensorMeta:
     __slots__ = ("shape", "dtype", "requires_grad", "device")
 
     def __init__(self, t: Tensor) -> None:
-        self.shape = t.shape
-        self.dtype = t.dtype
-        self.requires_grad = t.requires_grad
-        self.device = t.device
+        data = t._data
+        self.shape = data.shape
+        self.dtype = t._dtype
+        self.requires_grad = t._rg
+        self.device = CPU if type(data) is np.ndarray else device_of(data)
+
+    @classmethod
+    def of(cls, shape: tuple[int, ...], dtype: Any, requires_grad: bool = False, device: Any = None) -> TensorMeta:
+        """A meta for a tensor that does not exist (yet): what planners run shape and dtype rules on."""
+        m = object.__new__(cls)
+        m.shape = tuple(shape)
+        m.dtype = dtype
+        m.requires_grad = requires_grad
+        m.device = device or CPU
+        return m
 
     @property
     def ndim(self) -> int:
@@ -38,11 +53,17 @@ class TensorMeta:
     def dim(self) -> int:
         return len(self.shape)
 
+    def numel(self) -> int:
+        n = 1
+        for s in self.shape:
+            n *= s
+        return n
+
 
 class AccumulateGrad:
-    """The node PyTorch shows for a leaf in ``next_functions``."""
+    """The node PyTorch shows for a leaf in ``next_functions`` (one per leaf while it is held)."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "__weakref__")
 
     def __init__(self, variable: Tensor) -> None:
         self.variable = variable
@@ -58,19 +79,33 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
+def accumulator(leaf: Tensor) -> AccumulateGrad:
+    """The leaf's ``AccumulateGrad``: the same object each time while anyone holds it, as in PyTorch."""
+    ref = getattr(leaf, "_accumulator", None)
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad(leaf)
+        leaf._accumulator = weakref.ref(node)
+    return node
+
+
+_next_seq = itertools.count().__next__
+
+
 class Node:
     """One recorded op: ``tensor.grad_fn``.
 
-    ``edges`` holds, per tensor input, the input's own node, the leaf tensor that
-    accumulates its gradient, or None where no gradient flows. ``saved`` holds what
+    ``edges`` holds, per input, the input's own node, the leaf tensor that accumulates
+    its gradient, or None where no gradient flows (a tensor that does not require grad,
+    a Python number: ``scalars`` lists those positions). ``saved`` holds what
     the op's derivative reads (the inputs, with unsaved tensors reduced to their
     shape and dtype); backward without ``retain_graph`` drops it, and reading it
     after that raises PyTorch's error.
     """
 
     __slots__ = (
-        "op", "_name", "_saved", "params", "edges", "in_meta", "_out", "out_meta",
-        "retained", "__weakref__",
+        "op", "_name", "_saved", "params", "edges", "scalars", "_out", "out_meta",
+        "retained", "seq", "__weakref__",
     )
 
     def __init__(
@@ -78,9 +113,9 @@ class Node:
         op: Op,
         name: str,
         saved: tuple[Any, ...],
-        params: dict[str, Any],
+        params: Any,
         edges: tuple[Any, ...],
-        in_meta: tuple[tuple[tuple[int, ...], Any], ...],
+        scalars: tuple[int, ...],
         out: Any,
         out_meta: tuple[tuple[int, ...], Any],
     ) -> None:
@@ -89,10 +124,13 @@ class Node:
         self._saved: tuple[Any, ...] | None = saved
         self.params = params
         self.edges = edges
-        self.in_meta = in_meta
+        self.scalars = scalars
         self._out = out
         self.out_meta = out_meta
         self.retained: list[weakref.ref[Tensor]] | None = None
+        # creation order (PyTorch's sequence_nr): a node's inputs' nodes always have smaller
+        # numbers, so decreasing ``seq`` is an order in which backward can run
+        self.seq = _next_seq()
 
     def name(self) -> str:
         """PyTorch's class name for this node, e.g. ``MulBackward0``."""
@@ -103,33 +141,52 @@ class Node:
 
     @property
     def saved(self) -> tuple[Any, ...]:
-        if self._saved is None:
+        """What the derivative reads; PyTorch's error once backward freed it."""
+        saved = self._saved
+        if saved is None:
             raise AutogradError(FREED_MESSAGE)
-        return self._saved
+        return saved
 
     def output(self) -> Tensor | None:
-        """The op's output as a tensor of this graph (for derivatives that use it)."""
-        if self._out is None:
+        """The op's output as a tensor of this graph (for derivatives that use it), else None."""
+        out = self._out
+        if out is None:
             if self._saved is None:
                 raise AutogradError(FREED_MESSAGE)
             return None
         from ..tensor import Tensor
 
-        return Tensor._wrap(self._out, self.out_meta[1], self)
+        return Tensor._wrap(out, self.out_meta[1], self)
 
     def free(self) -> None:
-        """Release saved values (backward without ``retain_graph``)."""
-        self._saved = None
-        self._out = None
+        """Release saved tensors (backward without ``retain_graph``).
+
+        An op that saved no tensor (``add``, ``sum``, ``reshape``: only shapes and dtypes)
+        keeps those, so a second backward through it works, as in PyTorch.
+        """
+        if self.op.saves != "none":
+            self._saved = None
+            self._out = None
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        """``((node or AccumulateGrad or None, 0), ...)``, one entry per input as PyTorch lists them.
+
+        PyTorch lists the differentiable tensor arguments of the overload that ran: a Python
+        number is a wrapped tensor (an entry, None) for add/sub/mul/div/where, and a Scalar
+        argument (no entry) elsewhere (``x ** 2``, ``2 - x``); an argument with no derivative
+        (``where``'s condition) has no entry.
+        """
+        op = self.op
+        rules = None if op.list_input else op.vjp
+        keep_scalars = op.name in _WRAPS_SCALARS
         out: list[tuple[Any, int]] = []
-        for e in self.edges:
-            if e is None:
-                out.append((None, 0))
-            elif isinstance(e, Node):
-                out.append((e, 0))
-            else:
-                out.append((AccumulateGrad(e), 0))
+        for i, e in enumerate(self.edges):
+            if (i in self.scalars and not keep_scalars) or (rules is not None and i < len(rules) and rules[i] is None):
+                continue
+            out.append((None if e is None else e if type(e) is Node else accumulator(e), 0))
         return tuple(out)
+
+
+# ops whose Python-number arguments PyTorch wraps as tensors (so they show in next_functions)
+_WRAPS_SCALARS = frozenset(("add", "sub", "mul", "div", "where"))

@@ -26,9 +26,9 @@ from ..errors import ArgumentError, AutogradError, DeviceError, EngineError, Sha
 from ._helpers import compare, promote, promote_float
 
 # NumPy's error-state variable, its methods bound once (None on NumPy 1.x: quiet_enter instead)
-_errstate_get = ERRSTATE.get if ERRSTATE is not None else None
-_errstate_set = ERRSTATE.set if ERRSTATE is not None else None
-_errstate_reset = ERRSTATE.reset if ERRSTATE is not None else None
+_errstate_get: Any = ERRSTATE.get if ERRSTATE is not None else None
+_errstate_set: Any = ERRSTATE.set if ERRSTATE is not None else None
+_errstate_reset: Any = ERRSTATE.reset if ERRSTATE is not None else None
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -245,7 +245,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     key: Any = None
     fast = False
     n = len(ins)
-    x = ins[0] if n else None
+    x: Any = ins[0] if n else None
     if op._plain and type(x) is Tensor and n <= 2:
         # the short path: x a tensor, then nothing, a tensor on the same device, or a Python number
         first = x
@@ -386,7 +386,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         if has_scalar:
             scalars = tuple([i for i, t in enumerate(flat) if not isinstance(t, Tensor)])
         edges = tuple([(t.grad_fn or (t if t._rg else None)) if isinstance(t, Tensor) else None for t in flat])
-    name = op.grad_fn
+    name: Any = op.grad_fn
     if type(name) is not str:
         name = name(*ins, **params)
     node = Node(

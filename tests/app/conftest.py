@@ -27,8 +27,8 @@ def client(app: Any) -> Iterator[httpx.Client]:
             async def go() -> httpx.Response:
                 transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
                 response = await transport.handle_async_request(request)
-                body = await response.aread()
-                return httpx.Response(response.status_code, headers=response.headers, content=body)
+                raw = b"".join([chunk async for chunk in response.aiter_raw()])  # still encoded, as sent
+                return httpx.Response(response.status_code, headers=response.headers, content=raw)
 
             return anyio.run(go)
 

@@ -283,3 +283,47 @@ def test_nan_value_is_strict_json(client: Any) -> None:
 
     json.loads(r.text, parse_constant=lambda c: pytest.fail(f"bare {c} in JSON"))
     assert math.isnan(float(r.json()["tensors"]["y"]["data"][0]))
+
+
+def test_gzip_request_and_response(client: Any) -> None:
+    import gzip
+    import json as _json
+
+    n = 20_000
+    body = {"tensors": {"x": {"data": [1.0] * n, "requires_grad": True}},
+            "nodes": [{"id": "s", "expr": "(x * x).sum()"}], "backward": [{"output": "s"}]}
+    raw = gzip.compress(_json.dumps(body).encode())
+    r = client.post("/v1/evaluate", content=raw, headers={"content-type": "application/json", "content-encoding": "gzip",
+                                                          "accept-encoding": "gzip"})
+    assert r.status_code == 200, r.text
+    assert r.headers.get("content-encoding") == "gzip"
+    t = r.json()["tensors"]  # httpx inflates
+    assert t["s"]["data"] == float(n) and t["x"]["grad"][:2] == [2.0, 2.0]
+
+
+def test_gzip_bomb_is_413() -> None:
+    import gzip
+
+    import anyio
+    import httpx
+
+    from app.config import Settings
+    from app.main import create_app
+
+    app = create_app(Settings(max_body_bytes=100_000))
+    bomb = gzip.compress(b"[" + b"0," * 5_000_000 + b"0]")
+    assert len(bomb) < 100_000
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            r = await c.post("/v1/evaluate", content=bomb,
+                             headers={"content-type": "application/json", "content-encoding": "gzip"})
+            assert r.status_code == 413 and "inflated" in r.json()["detail"]
+            r = await c.post("/v1/evaluate", content=b"not gzip",
+                             headers={"content-type": "application/json", "content-encoding": "gzip"})
+            assert r.status_code == 400
+            r = await c.post("/v1/evaluate", content=b"{}", headers={"content-type": "application/json",
+                                                                     "content-encoding": "br"})
+            assert r.status_code == 415
+
+    anyio.run(go)

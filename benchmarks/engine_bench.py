@@ -1,0 +1,193 @@
+"""The engine against PyTorch on the same machine: medians and ratios.
+
+    .venv/bin/python benchmarks/engine_bench.py           # the full run (about a minute)
+    .venv/bin/python benchmarks/engine_bench.py --quick   # a smoke run (seconds)
+
+Three workloads, each timed with ``time.perf_counter`` over many repetitions per
+round, rounds alternating between the engine and PyTorch (the MLP: in blocks, see
+``median_seconds``), the garbage collector off while a round runs (as ``timeit``
+does); the median round is reported:
+
+1. the tutorial graph: ``x = ones(2, requires_grad=True)``, ``y = 5*(x+1)**2``,
+   ``o = 0.5*sum(y)``, ``o.backward()`` — µs per whole iteration;
+2. a chain of 200 add/mul/tanh ops on 4 elements, forward and backward — µs per op;
+3. a 2-layer tanh MLP, ``X`` 512×1024 (no grad), ``W1`` and ``W2`` 1024×1024:
+   ``(tanh(X @ W1) @ W2).sum().backward()`` — ms, and achieved GFLOP/s (five matmuls:
+   two forward, three backward) beside a bare NumPy 1024×1024 matmul's.
+
+Each line says the ratio engine/PyTorch and whether it meets its target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import engine  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # the engine alone still runs
+    torch = None
+
+TARGETS = {"tutorial": 0.4, "chain": 0.8, "mlp": 1.1}
+MIN_MATMUL_SHARE = 0.8  # of bare NumPy matmul GFLOP/s
+
+
+def median_seconds(fns: list[Callable[[], Any]], reps: int, rounds: int, blocks: int = 0) -> list[float]:
+    """Median seconds per call of each of ``fns`` over ``rounds`` rounds of ``reps`` calls.
+
+    Rounds alternate between the functions, so that drift in the machine's load hits all
+    alike. Multi-threaded work runs in ``blocks`` instead: each function's rounds back to back,
+    after a pause, the functions in turn, ``blocks`` times over. A library's BLAS/OpenMP threads
+    keep spinning for a while after it returns, and would steal the next library's cores.
+    """
+    def one_round(f: Callable[[], Any]) -> float:
+        gc.collect()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            for _ in range(reps):
+                f()
+            return (time.perf_counter() - t0) / reps
+        finally:
+            gc.enable()
+
+    times: list[list[float]] = [[] for _ in fns]
+    if not blocks:
+        for f in fns:
+            f()  # warm up
+        for _ in range(rounds):
+            for f, acc in zip(fns, times, strict=True):
+                acc.append(one_round(f))
+    else:
+        per_block = -(-rounds // blocks)
+        for _ in range(blocks):
+            for f, acc in zip(fns, times, strict=True):
+                time.sleep(0.5)  # let the previous library's threads go idle
+                f()
+                acc.extend(one_round(f) for _ in range(per_block))
+    return [statistics.median(t) for t in times]
+
+
+def _pair(mine: Callable[[], Any], theirs: Callable[[], Any] | None, reps: int, rounds: int,
+          ) -> tuple[float, float | None]:
+    result = median_seconds([mine] if theirs is None else [mine, theirs], reps, rounds)
+    return result[0], (result[1] if theirs is not None else None)
+
+
+# -- the workloads: each takes the library and returns one iteration ---------------------------
+
+def tutorial(lib: Any) -> Callable[[], Any]:
+    def step() -> Any:
+        x = lib.ones(2, requires_grad=True)
+        y = 5 * (x + 1) ** 2
+        o = 0.5 * lib.sum(y)
+        o.backward()
+        return x.grad
+
+    return step
+
+
+CHAIN = 200
+
+
+def chain(lib: Any) -> Callable[[], Any]:
+    def step() -> Any:
+        x = lib.ones(4, requires_grad=True)
+        h = x
+        for i in range(CHAIN):
+            k = i % 3
+            h = h + 0.5 if k == 0 else h * 0.9 if k == 1 else lib.tanh(h)
+        h.sum().backward()
+        return x.grad
+
+    return step
+
+
+def mlp(lib: Any, n: int, d: int) -> Callable[[], Any]:
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((n, d)).astype(np.float32))
+    w1 = lib.tensor((rng.standard_normal((d, d)) / np.sqrt(d)).astype(np.float32), requires_grad=True)
+    w2 = lib.tensor((rng.standard_normal((d, d)) / np.sqrt(d)).astype(np.float32), requires_grad=True)
+
+    def step() -> Any:
+        w1.grad = None
+        w2.grad = None
+        (lib.tanh(x @ w1) @ w2).sum().backward()
+        return w1.grad
+
+    return step
+
+
+def mlp_flops(n: int, d: int) -> float:
+    return 5 * 2.0 * n * d * d
+
+
+# -- the run ----------------------------------------------------------------------------------------
+
+def _line(name: str, unit: str, scale: float, mine: float, theirs: float | None, target: float) -> bool:
+    if theirs is None:
+        print(f"{name:<34} engine {mine * scale:10.2f} {unit:<3} (PyTorch not installed)")
+        return True
+    ratio = mine / theirs
+    ok = ratio <= target
+    print(
+        f"{name:<34} engine {mine * scale:10.2f} {unit:<3} torch {theirs * scale:10.2f} {unit:<3} "
+        f"ratio {ratio:5.2f}  target <= {target:.1f}  {'ok' if ok else 'MISSED'}"
+    )
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few repetitions, a small MLP")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    rounds = 3 if quick else 7
+    n, d = (64, 128) if quick else (512, 1024)
+
+    threads = f", torch threads {torch.get_num_threads()}" if torch is not None else ""
+    print(f"engine {engine.__version__}, numpy {np.__version__}"
+          f"{', torch ' + torch.__version__ if torch is not None else ''}{threads}; median of {rounds} rounds")
+    results = []
+
+    mine, theirs = _pair(tutorial(engine), tutorial(torch) if torch is not None else None,
+                         20 if quick else 2000, rounds)
+    results.append(_line("1. tutorial graph (per iteration)", "us", 1e6, mine, theirs, TARGETS["tutorial"]))
+
+    mine, theirs = _pair(chain(engine), chain(torch) if torch is not None else None, 2 if quick else 60, rounds)
+    results.append(_line(f"2. {CHAIN}-op chain, fwd+bwd (per op)", "us", 1e6 / CHAIN, mine, theirs, TARGETS["chain"]))
+
+    a = np.random.default_rng(1).standard_normal((d, d)).astype(np.float32)
+    fns = [mlp(engine, n, d), lambda: a @ a] + ([mlp(torch, n, d)] if torch is not None else [])
+    timed = median_seconds(fns, 1 if quick else 3, rounds, blocks=1 if quick else 2)
+    mine, bare = timed[0], timed[1]
+    theirs = timed[2] if torch is not None else None
+    results.append(_line(f"3. tanh MLP {n}x{d}, fwd+bwd", "ms", 1e3, mine, theirs, TARGETS["mlp"]))
+    bare_gflops = 2.0 * d**3 / bare / 1e9
+    gflops = mlp_flops(n, d) / mine / 1e9
+    share = gflops / bare_gflops
+    line = f"   engine {gflops:7.1f} GFLOP/s"
+    if theirs is not None:
+        line += f", torch {mlp_flops(n, d) / theirs / 1e9:7.1f} GFLOP/s"
+    ok = share >= MIN_MATMUL_SHARE
+    print(f"{line}; bare NumPy {d}x{d} matmul {bare_gflops:7.1f} GFLOP/s: engine at {share:4.0%} "
+          f"(target >= {MIN_MATMUL_SHARE:.0%})  {'ok' if ok else 'MISSED'}")
+    results.append(ok)
+    print("all targets met" if all(results) else "some targets missed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
