@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 import engine
 
+from . import insight
 from .encode import dumps, tensor_doc
 from .errors import DeviceUnavailable
 from .execute import CancelToken, run_plan
@@ -70,6 +71,7 @@ def finish(plan: Plan, token: CancelToken | None = None) -> Outcome:
             "total": round((time.perf_counter() - t0) * 1e3, 4),
         },
     }
+    insight.extend(plan, result, response)
     return Outcome(dumps(response), len(plan.nodes), elements, result.forward_ms / 1e3, result.backward_ms / 1e3)
 
 

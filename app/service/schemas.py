@@ -196,6 +196,9 @@ class EvaluateRequest(_Strict):
     outputs: list[Name] | None = Field(None, description="Which tensors to report (default: all).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="`auto`: the GPU when usable, else the CPU.")
     encoding: Literal["json", "b64"] = Field("json", description="How the response writes tensor data.")
+    verify: bool = Field(False, description="Check every leaf's analytic gradient against finite differences.")
+    order: Literal[1, 2] = Field(1, description="With `verify`: 2 adds the second-derivative check.")
+    include: list[Literal["graph"]] = Field(default_factory=list, description="Extras to report: `graph`.")
 
 
 class TensorOut(BaseModel):
@@ -208,6 +211,7 @@ class TensorOut(BaseModel):
     is_leaf: bool
     grad_fn: str | None = Field(description="PyTorch's node class name, e.g. `MulBackward0`.")
     grad: Any = Field(None, description="As `data`; null where PyTorch's `.grad` is None.")
+    grad_reason: str | None = Field(None, description="Why `grad` is null, where it is.")
 
 
 class EvaluateResponse(BaseModel):
@@ -216,6 +220,10 @@ class EvaluateResponse(BaseModel):
     device: Literal["cpu", "cuda"]
     tensors: dict[str, TensorOut]
     timings_ms: dict[str, float]
+    verify: dict[str, Any] | None = Field(None, description="Per leaf: max_abs_error, max_rel_error, passed.")
+    passed: bool | None = Field(None, description="With `verify`: whether every check passed.")
+    diagnostics: dict[str, Any] | None = Field(None, description="Where non-finite values first appeared, and why.")
+    graph: dict[str, Any] | None = Field(None, description="With `include: [\"graph\"]`: forward and backward graph.")
 
 
 class Problem(BaseModel):
