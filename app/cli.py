@@ -11,7 +11,6 @@ from pathlib import Path
 
 def _serve(args: argparse.Namespace) -> int:
     import os
-    import random
 
     from .config import get_settings
 
@@ -19,23 +18,22 @@ def _serve(args: argparse.Namespace) -> int:
     # Bound BLAS/OpenMP threads before NumPy loads, so concurrent requests don't oversubscribe cores.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, str(settings.blas_threads))
-    import uvicorn
+    from .supervisor import run_worker, supervise
 
-    max_requests = None
-    if settings.max_requests:
-        max_requests = settings.max_requests + random.randint(0, max(0, settings.max_requests_jitter))
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.run(
-        "app.main:app",
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers or settings.workers,
-        log_level=settings.log_level,
-        access_log=False,  # the service logs one line per request itself
-        limit_max_requests=max_requests,
-        timeout_graceful_shutdown=settings.time_limit_s + 5,
-    )
-    return 0
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    options = {
+        "log_level": settings.log_level,
+        "max_requests": settings.max_requests,
+        "max_requests_jitter": settings.max_requests_jitter,
+        "graceful_s": settings.time_limit_s + 5,
+    }
+    if workers == 1 and not settings.max_requests:
+        run_worker(host, port, options, reuse_port=False)
+        return 0
+    return supervise(host, port, workers, options)
 
 
 def _openapi(args: argparse.Namespace) -> int:

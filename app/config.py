@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     max_expr_depth: int = 64
     max_inline_depth: int = 32
     max_flops: float = 2e10
+    gpu_min_elements: int = Field(1_000_000, description="Under device auto, plans this big run on the GPU.")
 
     def limits(self) -> Limits:
         """The per-request limits the planner checks."""
@@ -66,6 +67,8 @@ class Settings(BaseSettings):
             max_expr_depth=self.max_expr_depth,
             max_inline_depth=self.max_inline_depth,
             max_flops=self.max_flops,
+            default_device=self.default_device,
+            gpu_min_elements=self.gpu_min_elements,
         )
 
 

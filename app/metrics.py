@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import logging
 import time
 from typing import Any
@@ -35,6 +36,13 @@ class Metrics:
         self.elements.observe(elements)
 
     def render(self) -> bytes:
+        """The exposition text; with several workers, every worker's figures summed."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
         return generate_latest(self.registry)
 
 

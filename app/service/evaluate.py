@@ -39,21 +39,33 @@ def validate(doc: Any) -> EvaluateRequest:
         raise schema_error(exc) from None
 
 
-def resolve_device(requested: str) -> str:
-    """``auto`` → the GPU when usable, else the CPU; ``cuda`` without a GPU is an error."""
+def resolve_device(requested: str, plan: Plan, limits: Limits) -> str:
+    """``auto``: the GPU when usable and the plan is big enough to gain from it, else the CPU.
+
+    Small requests stay on the CPU, where the transfer to and from the GPU would cost more than
+    it saves (``gpu_min_elements``). ``cuda`` without a usable GPU is an error.
+    """
     if requested == "cpu":
         return "cpu"
-    if engine.cuda.is_available():
-        return "cuda"
+    gpu = engine.cuda.is_available()
     if requested == "cuda":
-        raise DeviceUnavailable("device 'cuda' is not available on this server (no usable GPU)", ("device",))
+        if not gpu:
+            raise DeviceUnavailable("device 'cuda' is not available on this server (no usable GPU)", ("device",))
+        return "cuda"
+    if gpu and limits.default_device != "cpu" and plan.held_elements >= limits.gpu_min_elements:
+        return "cuda"
     return "cpu"
 
 
 def plan_request(doc: Any, limits: Limits) -> Plan:
-    """Step 1: validate and plan."""
+    """Step 1: validate and plan (then choose the device, which the plan's size informs)."""
     request = validate(doc)
-    return build_plan(request, limits, resolve_device(request.device), doc.get("nodes"))
+    requested = request.device
+    if requested == "cuda" and not engine.cuda.is_available():
+        raise DeviceUnavailable("device 'cuda' is not available on this server (no usable GPU)", ("device",))
+    plan = build_plan(request, limits, "cpu", doc.get("nodes"))
+    plan.device = resolve_device(requested, plan, limits)
+    return plan
 
 
 def finish(plan: Plan, token: CancelToken | None = None) -> Outcome:

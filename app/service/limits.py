@@ -32,6 +32,9 @@ class Limits:
     max_expr_depth: int = 64
     max_inline_depth: int = 32
     max_flops: float = 2e10
+    # Where "auto" runs (a routing policy rather than a limit, kept here so one object travels):
+    default_device: str = "auto"  # "cpu" keeps auto requests off the GPU
+    gpu_min_elements: int = 1_000_000  # auto sends plans holding at least this many elements to the GPU
 
     def check_tensor(self, shape: Iterable[int], loc: Loc) -> None:
         """One tensor's rank, dimension sizes and element count."""
@@ -90,4 +93,31 @@ class Limits:
                 f"the response would carry {reported:.3g} elements; the limit (max_response_elements) is "
                 f"{self.max_response_elements:.3g}",
                 ("outputs",),
+            )
+
+    def check_work(self, what: str, passes: float, per_pass: float, loc: Loc = ()) -> None:
+        """Repeated passes over one graph (a Jacobian's rows, a gradient check's evaluations): their total work."""
+        total = passes * per_pass
+        if total > self.max_flops:
+            raise LimitExceeded(
+                f"{what} needs about {total:.3g} FLOPs ({passes:.3g} passes × {per_pass:.3g} FLOPs each); "
+                f"the limit (max_flops) is {self.max_flops:.3g}",
+                loc,
+            )
+
+    def check_verify(self, n_inputs: int, out_numel: int, forward_flops: float, order: int, loc: Loc = ()) -> None:
+        """A gradient check: 2 × numel(inputs) forward passes (central differences) and one backward pass
+        (about 2 forwards) per output element; order 2 repeats that on the first derivative (about 3
+        forwards per evaluation, numel(inputs) outputs). The Jacobians compared are held twice."""
+        passes = 2 * n_inputs + 2 * out_numel
+        elements = 2 * n_inputs * out_numel
+        if order == 2:
+            passes += 3 * (2 * n_inputs + 2 * n_inputs)
+            elements += 2 * n_inputs * n_inputs
+        self.check_work("the gradient check", passes, max(forward_flops, 1.0), loc)
+        if elements > self.max_total_elements:
+            raise LimitExceeded(
+                f"the gradient check holds about {elements:.3g} Jacobian elements for {n_inputs} input and "
+                f"{out_numel} output elements; the limit (max_total_elements) is {self.max_total_elements:.3g}",
+                loc,
             )

@@ -106,3 +106,58 @@ def test_numbers_at_the_edges(client: Any) -> None:
     assert t["l"]["data"] == ["-Infinity", 0.0]
     assert t["d"]["data"][0] == "NaN" and t["d"]["data"][1] == 1.0
     assert t["x"]["data"] == [1.0, "Infinity"]
+
+
+def _start_serve(extra_env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "GRADIENT_SERVICE_LOG_LEVEL": "info", **extra_env}
+    exe = Path(sys.executable).parent / "gradient-service"
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(workers)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(url + "/v1/ready", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    pytest.fail("server did not become ready")
+
+
+TUTORIAL = {"tensors": {"x": {"data": [1, 1], "requires_grad": True}},
+            "nodes": [{"id": "o", "expr": "(5 * (x + 1) ** 2).sum() / 2"}], "backward": [{"output": "o"}]}
+
+
+def _post_with_retry(url: str) -> int:
+    for _ in range(20):
+        try:
+            return httpx.post(url + "/v1/evaluate", json=TUTORIAL, timeout=10).status_code
+        except httpx.TransportError:  # a worker being recycled dropped its backlog
+            time.sleep(0.1)
+    return 0
+
+
+def test_two_workers_share_the_port_and_metrics_add_up() -> None:
+    proc, url = _start_serve({}, workers=2)
+    try:
+        statuses = [_post_with_retry(url) for _ in range(20)]
+        assert statuses == [200] * 20
+        text = httpx.get(url + "/metrics", timeout=5).text
+        line = next(ln for ln in text.splitlines()
+                    if ln.startswith('gs_requests_total{') and 'route="/v1/evaluate"' in ln and 'status="200"' in ln)
+        assert float(line.rsplit(" ", 1)[1]) == 20.0, line
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=30) in (0, -signal.SIGTERM)
+
+
+def test_workers_are_recycled_after_max_requests() -> None:
+    proc, url = _start_serve({"GRADIENT_SERVICE_MAX_REQUESTS": "5", "GRADIENT_SERVICE_MAX_REQUESTS_JITTER": "0"},
+                             workers=1)
+    try:
+        assert [_post_with_retry(url) for _ in range(14)] == [200] * 14
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        out = proc.communicate(timeout=30)[0].decode()
+    assert "starting another" in out, out[-2000:]
