@@ -18,14 +18,31 @@ $(VENV)/.test: $(VENV)/.runtime
 	$(PY) -m pip install -q -e '.[test,dev]'
 	touch $@
 
-.PHONY: install serve test lint bench openapi
+# System packages some tests drive: Graphviz's `dot` (SVG of POST /v1/graph) and Chromium with
+# chromedriver (the playground page in a headless browser). Installed with apt-get where missing
+# when running as root (CI); elsewhere those tests say what is missing and skip (in CI they fail).
+SYSTEM_DEPS := dot:graphviz chromium:chromium chromedriver:chromium-driver
+
+.PHONY: install serve test lint bench openapi system-deps
 install: $(VENV)/.test
+
+system-deps:
+	@missing=""; for dep in $(SYSTEM_DEPS); do \
+	  command -v $${dep%%:*} >/dev/null 2>&1 || missing="$$missing $${dep#*:}"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "note: system packages missing:$$missing (as root, make test installs them; their tests skip)"; \
+	  fi; \
+	fi
 
 serve: $(VENV)/.runtime
 	$(VENV)/bin/gradient-service serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.test
-	$(PY) -m pytest -q -n 2 -p no:cacheprovider
+test: $(VENV)/.test system-deps
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 -p no:cacheprovider
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check engine app tests benchmarks

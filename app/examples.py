@@ -109,3 +109,79 @@ EVALUATE_EXAMPLES: dict[str, dict[str, Any]] = {
         },
     },
 }
+
+EVALUATE_EXAMPLES["verify_gradients"] = {
+    "summary": "The tutorial with \"verify\": its gradient checked against finite differences (float64)",
+    "description": "`verify` checks the output of the first backward step (else the last node) with respect to "
+    "every leaf that requires grad; `order: 2` adds the second-derivative check.",
+    "value": {**EVALUATE_EXAMPLES["tutorial_gradient"]["value"], "verify": True},
+}
+
+_TANH_LAYER = {
+    "tensors": {
+        "x": {"data": [0.5, -1.0, 2.0], "requires_grad": True},
+        "W": {"factory": "randn", "shape": [2, 3], "seed": 0, "requires_grad": True},
+    },
+    "nodes": [{"id": "y", "expr": "torch.tanh(W @ x)"}],
+}
+_QUADRATIC = {
+    "tensors": {
+        "x": {"data": [1.0, 2.0], "requires_grad": True},
+        "A": {"data": [[2.0, 1.0], [1.0, 3.0]]},
+    },
+    "nodes": [{"id": "f", "expr": "x @ A @ x + torch.sum(x ** 3)"}],
+}
+
+FUNCTIONAL_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
+    "jacobian": {
+        "jacobian_tanh_layer": {
+            "summary": "Jacobian of tanh(W @ x) w.r.t. x and W (blocks [2, 3] and [2, 2, 3])",
+            "value": {**_TANH_LAYER, "output": "y", "inputs": ["x", "W"]},
+        },
+        "jacobian_softmax": {
+            "summary": "Jacobian of softmax(z): diag(p) - p pᵀ",
+            "value": {"tensors": {"z": {"data": [1.0, 2.0, 3.0]}},
+                      "nodes": [{"id": "p", "op": "softmax", "args": ["z"], "kwargs": {"dim": 0}}],
+                      "output": "p", "inputs": ["z"]},
+        },
+    },
+    "hessian": {
+        "hessian_quadratic_plus_cubes": {
+            "summary": "Hessian of xᵀAx + Σx³: A + Aᵀ + diag(6x)",
+            "value": {**_QUADRATIC, "output": "f", "inputs": ["x"]},
+        },
+    },
+    "vjp": {
+        "vjp_tanh_layer": {
+            "summary": "vᵀJ of tanh(W @ x), v = [1, 0]",
+            "value": {**_TANH_LAYER, "output": "y", "inputs": ["x", "W"], "v": {"data": [1.0, 0.0]}},
+        },
+    },
+    "jvp": {
+        "jvp_tanh_layer": {
+            "summary": "J v of tanh(W @ x) along x = [1, 0, 0] (and no change of W)",
+            "value": {**_TANH_LAYER, "output": "y", "inputs": ["x", "W"],
+                      "v": {"x": {"data": [1.0, 0.0, 0.0]}, "W": {"factory": "zeros", "shape": [2, 3]}}},
+        },
+    },
+    "hvp": {
+        "hvp_quadratic_plus_cubes": {
+            "summary": "H v of xᵀAx + Σx³ for v = [1, 1]",
+            "value": {**_QUADRATIC, "output": "f", "inputs": ["x"], "v": {"x": {"data": [1.0, 1.0]}}},
+        },
+    },
+}
+
+GRADCHECK_EXAMPLES: dict[str, dict[str, Any]] = {
+    "gradcheck_mlp_loss": {
+        "summary": "gradcheck of an MSE loss of a tanh layer w.r.t. W and b",
+        "value": {**{k: v for k, v in EVALUATE_EXAMPLES["mlp_layer"]["value"].items() if k in ("tensors", "nodes")},
+                  "output": "loss"},
+    },
+    "gradgradcheck_cubic": {
+        "summary": "gradgradcheck (order 2) of sum(x³ · sin(x))",
+        "value": {"tensors": {"x": {"data": [0.5, -1.0, 2.0], "requires_grad": True}},
+                  "nodes": [{"id": "s", "expr": "torch.sum(x ** 3 * torch.sin(x))"}],
+                  "output": "s", "order": 2},
+    },
+}

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
+from fastapi.staticfiles import StaticFiles
 
 import engine
 
@@ -20,7 +21,8 @@ from .bodylimit import BodyLimitMiddleware
 from .config import Settings, get_settings
 from .gzip_request import GzipRequestMiddleware
 from .metrics import AccessMiddleware, Metrics
-from .routes import evaluate, meta
+from .routes import evaluate, functional, meta, playground
+from .routes import graph as graph_routes
 from .service.schemas import EvaluateRequest
 
 DESCRIPTION = """Send tensors and an expression graph as JSON; get forward values, gradients and
@@ -36,6 +38,10 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     request_schema = EvaluateRequest.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(request_schema.pop("$defs", {}))
     schemas["EvaluateRequest"] = request_schema
+    for model in functional.OPENAPI_MODELS:
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(model_schema.pop("$defs", {}))
+        schemas[model.__name__] = model_schema
     app.openapi_schema = doc
     return doc
 
@@ -87,7 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.admission = Admission(settings.max_concurrency, settings.max_queue, settings.queue_wait_s)
     app.state.ready = False
     app.include_router(evaluate.router, tags=["evaluate"])
+    app.include_router(functional.router, tags=["functional"])
     app.include_router(meta.router, tags=["service"])
+    app.include_router(graph_routes.router, tags=["evaluate"])
+    app.include_router(playground.router)
+    app.mount("/static", StaticFiles(directory=playground.STATIC), name="static")
     problems.install(app)
     # Starlette runs the last added outermost: access log, then body limit (on the wire size),
     # then gzip inflation (limit again on the inflated size); responses over a size are gzipped.

@@ -29,7 +29,8 @@ async def run_evaluation(request: Request, body: bytes) -> bytes:
             doc = await run_in_threadpool(parse_body, body, settings.max_json_depth)
             plan = await run_in_threadpool(plan_request, doc, state.limits)
         token = CancelToken(settings.time_limit_s)
-        if plan.held_elements <= settings.inline_elements:
+        verify = plan.request is not None and plan.request.verify
+        if plan.held_elements <= settings.inline_elements and not verify:
             outcome = finish(plan, token)
         else:
             outcome = await _in_thread_until_disconnect(request, plan, token)

@@ -10,7 +10,8 @@ from pydantic import ValidationError
 
 import engine
 
-from . import insight
+from . import insight, verify
+from .devices import resolve_device
 from .encode import dumps, tensor_doc
 from .errors import DeviceUnavailable
 from .execute import CancelToken, run_plan
@@ -39,24 +40,6 @@ def validate(doc: Any) -> EvaluateRequest:
         raise schema_error(exc) from None
 
 
-def resolve_device(requested: str, plan: Plan, limits: Limits) -> str:
-    """``auto``: the GPU when usable and the plan is big enough to gain from it, else the CPU.
-
-    Small requests stay on the CPU, where the transfer to and from the GPU would cost more than
-    it saves (``gpu_min_elements``). ``cuda`` without a usable GPU is an error.
-    """
-    if requested == "cpu":
-        return "cpu"
-    gpu = engine.cuda.is_available()
-    if requested == "cuda":
-        if not gpu:
-            raise DeviceUnavailable("device 'cuda' is not available on this server (no usable GPU)", ("device",))
-        return "cuda"
-    if gpu and limits.default_device != "cpu" and plan.held_elements >= limits.gpu_min_elements:
-        return "cuda"
-    return "cpu"
-
-
 def plan_request(doc: Any, limits: Limits) -> Plan:
     """Step 1: validate and plan (then choose the device, which the plan's size informs)."""
     request = validate(doc)
@@ -65,6 +48,7 @@ def plan_request(doc: Any, limits: Limits) -> Plan:
         raise DeviceUnavailable("device 'cuda' is not available on this server (no usable GPU)", ("device",))
     plan = build_plan(request, limits, "cpu", doc.get("nodes"))
     plan.device = resolve_device(requested, plan, limits)
+    verify.check_evaluation_cost(plan, limits)  # verify's extra work is budgeted before anything runs
     return plan
 
 
@@ -83,7 +67,7 @@ def finish(plan: Plan, token: CancelToken | None = None) -> Outcome:
             "total": round((time.perf_counter() - t0) * 1e3, 4),
         },
     }
-    insight.extend(plan, result, response)
+    insight.extend(plan, result, response, plan.limits, token)
     return Outcome(dumps(response), len(plan.nodes), elements, result.forward_ms / 1e3, result.backward_ms / 1e3)
 
 

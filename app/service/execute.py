@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import engine
@@ -147,3 +149,35 @@ def run_plan(plan: Plan, token: CancelToken | None = None) -> Result:
     finally:
         STATE.grad_enabled, STATE.deadline = prev_mode, prev_deadline
     return Result(runner.env, (t1 - t0) * 1e3, (t2 - t1) * 1e3)
+
+
+# -- a plan as a function of its leaves (functional transforms, gradient checks) -------------
+
+def make_leaves(plan: Plan) -> dict[str, engine.Tensor]:
+    """The plan's leaf tensors, made once (a factory without a seed draws new numbers each time)."""
+    runner = _Runner(plan)
+    runner.leaves()
+    return runner.env
+
+
+def run_nodes(plan: Plan, env: dict[str, engine.Tensor], upto: int | None = None) -> dict[str, engine.Tensor]:
+    """Run the plan's nodes (the first ``upto`` of them) over the tensors in ``env``; no backward steps.
+
+    ``env`` maps leaf names to tensors (any of them may be swapped for others of the same shape);
+    it is not changed. Grad mode and deadline are the caller's (see :func:`engine_mode`).
+    """
+    runner = _Runner(plan if upto is None else replace(plan, nodes=plan.nodes[:upto]))
+    runner.env.update(env)
+    runner.nodes()
+    return runner.env
+
+
+@contextmanager
+def engine_mode(token: CancelToken | None = None) -> Iterator[None]:
+    """Grad mode on and ``token`` as the deadline in this thread, as :func:`run_plan` sets them; restored after."""
+    prev_mode, prev_deadline = STATE.grad_enabled, STATE.deadline
+    STATE.grad_enabled, STATE.deadline = True, token  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        STATE.grad_enabled, STATE.deadline = prev_mode, prev_deadline

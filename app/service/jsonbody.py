@@ -34,32 +34,46 @@ def parse_body(body: bytes, max_depth: int) -> Any:
 
 
 def _walk(doc: Any, max_depth: int) -> tuple[int, int, int]:
-    """Count kept keys and ':' inside strings, and measure nesting (iteratively)."""
-    keys = colons = deepest = 0
-    stack: list[tuple[Any, int]] = [(doc, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-            if deepest > max_depth:
-                return keys, colons, deepest
-        if isinstance(node, dict):
-            keys += len(node)
+    """Count kept keys and ':' inside strings, and measure nesting (stops past ``max_depth``)."""
+    counts = [0, 0, 0]  # keys, colons in strings, deepest level
+
+    def visit(node: Any, depth: int) -> None:
+        if depth > counts[2]:
+            counts[2] = depth
+            if depth > max_depth:
+                return
+        if type(node) is dict:
+            counts[0] += len(node)
             for k, v in node.items():
-                colons += k.count(":")
-                if k == "data" and isinstance(v, list):
-                    deepest = max(deepest, depth + _list_depth(v))
-                elif isinstance(v, (dict, list)):
-                    stack.append((v, depth + 1))
-                elif isinstance(v, str):
-                    colons += v.count(":")
-        elif isinstance(node, list):
+                if ":" in k:
+                    counts[1] += k.count(":")
+                t = type(v)
+                if t is str:
+                    if ":" in v:
+                        counts[1] += v.count(":")
+                elif t is list:
+                    if k == "data":
+                        d = depth + _list_depth(v)
+                        if d > counts[2]:
+                            counts[2] = d
+                    else:
+                        visit(v, depth + 1)
+                elif t is dict:
+                    visit(v, depth + 1)
+        else:  # a list
             for v in node:
-                if isinstance(v, (dict, list)):
-                    stack.append((v, depth + 1))
-                elif isinstance(v, str):
-                    colons += v.count(":")
-    return keys, colons, deepest
+                t = type(v)
+                if t is str:
+                    if ":" in v:
+                        counts[1] += v.count(":")
+                elif t is list or t is dict:
+                    visit(v, depth + 1)
+
+    if type(doc) in (dict, list):
+        visit(doc, 1)
+    else:
+        counts[2] = 1
+    return counts[0], counts[1], counts[2]
 
 
 def _list_depth(v: Any) -> int:

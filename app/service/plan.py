@@ -129,6 +129,7 @@ class Plan:
     held_elements: int = 0  # elements the run holds, gradients counted
     flops: float = 0.0  # estimated work, forward and backward
     request: EvaluateRequest | None = None  # for the insight features (verify, include)
+    limits: Limits | None = None  # what the plan was checked against (extra work is bounded by it too)
 
 
 # -- building ----------------------------------------------------------------------------
@@ -731,4 +732,4 @@ def build_plan(request: EvaluateRequest, limits: Limits, device: str, raw_nodes:
     held = 2 * p.held
     flops = 3 * p.flops if backward or any(isinstance(n.value, GradCall) for n in nodes) else p.flops
     limits.check_plan(held, flops, p.metas, outputs, len(nodes), len(backward))
-    return Plan(leaves, nodes, backward, outputs, device, request.encoding, p.metas, held, flops, request)
+    return Plan(leaves, nodes, backward, outputs, device, request.encoding, p.metas, held, flops, request, limits)

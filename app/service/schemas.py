@@ -196,7 +196,11 @@ class EvaluateRequest(_Strict):
     outputs: list[Name] | None = Field(None, description="Which tensors to report (default: all).")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="`auto`: the GPU when usable, else the CPU.")
     encoding: Literal["json", "b64"] = Field("json", description="How the response writes tensor data.")
-    verify: bool = Field(False, description="Check every leaf's analytic gradient against finite differences.")
+    verify: bool = Field(
+        False,
+        description="Check every leaf's analytic gradient against finite differences (float64, gradcheck's "
+        "tolerances) for the output of the first backward step, else the last node (as POST /v1/gradcheck).",
+    )
     order: Literal[1, 2] = Field(1, description="With `verify`: 2 adds the second-derivative check.")
     include: list[Literal["graph"]] = Field(default_factory=list, description="Extras to report: `graph`.")
 
@@ -234,6 +238,8 @@ class Problem(BaseModel):
     status: int
     detail: str
     loc: list[str | int] = Field(default_factory=list, description="Where in the request the problem is.")
+    code: str | None = Field(None, description="Autograd misuse: a machine-readable code, e.g. `non_scalar_backward`.")
+    hint: str | None = Field(None, description="Autograd misuse: the request change that fixes it.")
 
 
 class OpParam(BaseModel):
@@ -263,3 +269,114 @@ class HealthResponse(BaseModel):
     version: str
     devices: list[str]
     default_device: str
+
+
+# -- functional transforms and gradient checks (POST /v1/jacobian, ..., /v1/gradcheck) ----------
+
+class GraphRequest(_Strict):
+    """The graph part of an ``/v1/evaluate`` body: leaf tensors and nodes over them."""
+
+    tensors: dict[str, TensorSpec] = Field(default_factory=dict, description="The leaf tensors, by name.")
+    nodes: list[NodeSpec] = Field(default_factory=list, description="Evaluated in order.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="`auto`: the GPU when usable, else the CPU.")
+    encoding: Literal["json", "b64"] = Field("json", description="How the response writes tensor data.")
+
+
+class FunctionalRequest(GraphRequest):
+    """A function given as a graph: `inputs` (leaf tensors) → `output` (a node), for a transform of
+    ``torch.autograd.functional``."""
+
+    output: Name = Field(description="The function's value: a node (or tensor) name.")
+    inputs: list[Name] = Field(min_length=1, description="The function's arguments: names of leaf tensors.")
+    create_graph: bool = Field(False, description="As in PyTorch: the results stay differentiable.")
+    strict: bool = Field(False, description="As in PyTorch: an output independent of an input is an error.")
+
+
+class JacobianRequest(FunctionalRequest):
+    """``torch.autograd.functional.jacobian(f, inputs)``."""
+
+
+class HessianRequest(FunctionalRequest):
+    """``torch.autograd.functional.hessian(f, inputs)`` of a function with a one-element output."""
+
+
+class VJPRequest(FunctionalRequest):
+    """``torch.autograd.functional.vjp(f, inputs, v)``: ``v`` is shaped as the output."""
+
+    v: GradientSpec | None = Field(
+        None, description="The cotangent, shaped as `output` (optional when it has one element)."
+    )
+
+
+class JVPRequest(FunctionalRequest):
+    """``torch.autograd.functional.jvp(f, inputs, v)``: ``v`` has one tensor per input."""
+
+    v: dict[Name, GradientSpec] | None = Field(
+        None, description="The tangent, by input name, each shaped as its input (optional for one one-element input)."
+    )
+
+
+class HVPRequest(FunctionalRequest):
+    """``torch.autograd.functional.hvp(f, inputs, v)`` of a function with a one-element output."""
+
+    v: dict[Name, GradientSpec] | None = Field(
+        None, description="The vector, by input name, each shaped as its input (optional for one one-element input)."
+    )
+
+
+class GradcheckRequest(GraphRequest):
+    """``torch.autograd.gradcheck`` of `output` with respect to every leaf that requires grad, in float64."""
+
+    output: Name = Field(description="The node (or tensor) whose derivatives are checked.")
+    eps: float = Field(1e-6, gt=0, description="Finite-difference step (PyTorch's default).")
+    atol: float = Field(1e-5, ge=0, description="Absolute tolerance (PyTorch's default).")
+    rtol: float = Field(1e-3, ge=0, description="Relative tolerance (PyTorch's default).")
+    order: Literal[1, 2] = Field(1, description="2 adds the second-derivative check (gradgradcheck).")
+
+
+class TensorValue(BaseModel):
+    """A result tensor: values, shape and dtype (data as in `/v1/evaluate`)."""
+
+    data: Any = Field(description="Nested lists (a bare number for 0-d), or `{\"b64\": ...}`.")
+    shape: list[int]
+    dtype: DTypeName
+
+
+class _TransformResponse(BaseModel):
+    device: Literal["cpu", "cuda"]
+    output: TensorValue = Field(description="The function's value at the inputs.")
+    timings_ms: dict[str, float]
+
+
+class JacobianResponse(_TransformResponse):
+    jacobian: dict[str, TensorValue] = Field(description="Per input: a block of shape output.shape + input.shape.")
+
+
+class HessianResponse(_TransformResponse):
+    hessian: dict[str, dict[str, TensorValue]] = Field(description="[a][b]: a block of shape a.shape + b.shape.")
+
+
+class VJPResponse(_TransformResponse):
+    vjp: dict[str, TensorValue] = Field(description="Per input: vᵀJ, shaped as the input.")
+
+
+class JVPResponse(_TransformResponse):
+    jvp: TensorValue = Field(description="J v, shaped as the output.")
+
+
+class HVPResponse(_TransformResponse):
+    hvp: dict[str, TensorValue] = Field(description="Per input: H v, shaped as the input.")
+
+
+class GradcheckResponse(BaseModel):
+    """Per leaf that requires grad: the largest errors between analytical and numerical derivatives."""
+
+    device: Literal["cpu", "cuda"]
+    output: str
+    verify: dict[str, Any] = Field(description="Per leaf: max_abs_error, max_rel_error, passed.")
+    passed: bool
+    order: int
+    eps: float
+    atol: float
+    rtol: float
+    timings_ms: dict[str, float]

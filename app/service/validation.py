@@ -9,7 +9,12 @@ from .errors import Loc, SchemaError
 
 def schema_error(exc: Any, prefix: Loc = ()) -> SchemaError:
     """The first error of a ``pydantic.ValidationError`` as a SchemaError with its ``loc``."""
-    errors = exc.errors(include_url=False, include_input=False) if hasattr(exc, "errors") else []
+    try:  # pydantic's ValidationError; FastAPI's RequestValidationError takes no arguments
+        errors = exc.errors(include_url=False, include_input=False)
+    except TypeError:
+        errors = exc.errors()
+    except AttributeError:
+        errors = []
     if not errors:
         return SchemaError("request does not match the schema", prefix)
     first = errors[0]

@@ -34,10 +34,13 @@ def test_contract_reference_example(client: Any) -> None:
     t = out["tensors"]
     assert t["x"] == {"data": [1.0, 1.0], "shape": [2], "dtype": "float32", "requires_grad": True,
                       "is_leaf": True, "grad_fn": None, "grad": [10.0, 10.0]}
+    # the contract's fields exactly; a null grad also says why (an extension)
     assert t["y"] == {"data": [20.0, 20.0], "shape": [2], "dtype": "float32", "requires_grad": True,
-                      "is_leaf": False, "grad_fn": "MulBackward0", "grad": None}
+                      "is_leaf": False, "grad_fn": "MulBackward0", "grad": None,
+                      "grad_reason": "not a leaf and no retain_grad"}
     assert t["o"] == {"data": 20.0, "shape": [], "dtype": "float32", "requires_grad": True,
-                      "is_leaf": False, "grad_fn": "MulBackward0", "grad": None}
+                      "is_leaf": False, "grad_fn": "MulBackward0", "grad": None,
+                      "grad_reason": "not a leaf and no retain_grad"}
     assert set(out["timings_ms"]) == {"forward", "backward", "total"}
 
 

@@ -78,17 +78,16 @@ def test_sigterm_finishes_in_flight_requests() -> None:
 
 
 def test_serve_bounds_blas_threads(monkeypatch: Any) -> None:
-    import uvicorn
-
-    from app import cli
+    from app import cli, supervisor
 
     seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.update(k))
+    monkeypatch.setattr(supervisor, "run_worker", lambda host, port, options, reuse_port: seen.update(
+        host=host, port=port, reuse_port=reuse_port))
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.delenv(var, raising=False)
     assert cli.main(["serve", "--port", "9"]) == 0
     assert os.environ["OMP_NUM_THREADS"] == "1" and os.environ["OPENBLAS_NUM_THREADS"] == "1"
-    assert seen["port"] == 9 and seen["host"] == "127.0.0.1"
+    assert seen == {"host": "127.0.0.1", "port": 9, "reuse_port": False}
 
 
 def test_numbers_at_the_edges(client: Any) -> None:
