@@ -26,7 +26,9 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(64 * 1024 * 1024, description="Largest request body accepted.")
     max_json_depth: int = Field(32, description="Deepest JSON nesting accepted.")
-    gzip_min_bytes: int = Field(65536, description="Responses at least this large are gzipped when the client accepts it.")
+    gzip_min_bytes: int = Field(
+        65536, description="Responses at least this large are gzipped when the client accepts it."
+    )
     time_limit_s: float = Field(30.0, description="Wall time one computation may take.")
     max_concurrency: int = Field(default_factory=lambda: max(1, os.cpu_count() or 1),
                                  description="Computations running at once (per worker).")

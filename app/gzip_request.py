@@ -49,7 +49,8 @@ class GzipRequestMiddleware:
             parts.append(chunk)
             if size > self.max_bytes or inflater.unconsumed_tail:
                 await self._reply(send, 413, "limit-exceeded", "Request over a limit",
-                                  f"the inflated request body is over the limit (max_body_bytes) of {self.max_bytes} bytes")
+                                  "the inflated request body is over the limit (max_body_bytes) of "
+                                  f"{self.max_bytes} bytes")
                 return
         body = b"".join(parts)
         new_headers = [(k, v) for k, v in headers if k not in (b"content-encoding", b"content-length")]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import logging
+import os
 import time
 from typing import Any
 
@@ -22,7 +22,8 @@ class Metrics:
         self.requests = Counter("gs_requests", "Requests by route, method and status", ["route", "method", "status"],
                                 registry=self.registry)
         self.latency = Histogram("gs_request_seconds", "Request latency", ["route"], registry=self.registry,
-                                 buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+                                 buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+                                          10, 30))
         self.forward = Histogram("gs_forward_seconds", "Forward-pass time", registry=self.registry,
                                  buckets=(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30))
         self.backward = Histogram("gs_backward_seconds", "Backward-pass time", registry=self.registry,

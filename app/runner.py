@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from .service.evaluate import Outcome, finish, plan_request
 from .service.execute import CancelToken
 from .service.jsonbody import parse_body
+from .service.plan import Plan
 
 
 async def run_evaluation(request: Request, body: bytes) -> bytes:
@@ -39,7 +40,7 @@ async def run_evaluation(request: Request, body: bytes) -> bytes:
     return outcome.body
 
 
-async def _in_thread_until_disconnect(request: Request, plan: object, token: CancelToken) -> Outcome:
+async def _in_thread_until_disconnect(request: Request, plan: Plan, token: CancelToken) -> Outcome:
     work = asyncio.ensure_future(run_in_threadpool(finish, plan, token))
 
     async def watch() -> None:

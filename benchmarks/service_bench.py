@@ -37,7 +37,10 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = {
     "tensors": {"x": {"data": [1, 1], "requires_grad": True}},
-    "nodes": [{"id": "y", "expr": "5 * (x + 1) ** 2"}, {"id": "o", "op": "mul", "args": [0.5, {"op": "sum", "args": ["y"]}]}],
+    "nodes": [
+        {"id": "y", "expr": "5 * (x + 1) ** 2"},
+        {"id": "o", "op": "mul", "args": [0.5, {"op": "sum", "args": ["y"]}]},
+    ],
     "backward": [{"output": "o"}],
 }
 
@@ -104,7 +107,9 @@ def wrk(url: str, path: str, body: dict[str, Any] | None, connections: int, seco
     return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": float(non2xx.group(1)) if non2xx else 0.0}
 
 
-async def _py_load(url: str, path: str, body: dict[str, Any] | None, connections: int, seconds: float) -> dict[str, float]:
+async def _py_load(
+    url: str, path: str, body: dict[str, Any] | None, connections: int, seconds: float
+) -> dict[str, float]:
     lat: list[float] = []
     errors = 0
     until = time.monotonic() + seconds
@@ -123,7 +128,12 @@ async def _py_load(url: str, path: str, body: dict[str, Any] | None, connections
         elapsed = time.monotonic() - start
     lat.sort()
     n = len(lat)
-    return {"rps": n / elapsed, "p50": lat[n // 2] * 1e3, "p99": lat[min(n - 1, int(n * 0.99))] * 1e3, "errors": float(errors)}
+    return {
+        "rps": n / elapsed,
+        "p50": lat[n // 2] * 1e3,
+        "p99": lat[min(n - 1, int(n * 0.99))] * 1e3,
+        "errors": float(errors),
+    }
 
 
 def load(url: str, path: str, body: dict[str, Any] | None, connections: int, seconds: float) -> dict[str, float]:
@@ -196,8 +206,8 @@ def main() -> int:
     rows.append(f"# Service benchmark ({time.strftime('%Y-%m-%d')}, {machine}, load by "
                 f"{'wrk' if shutil.which('wrk') else 'asyncio/httpx'}, {seconds:g} s per point)")
     rows.append("")
-    rows.append("| workers | health req/s (ceiling) | tutorial req/s | tutorial / ceiling | naive peer req/s | tutorial / peer | "
-                "p50 ms (32 conns) | p99 ms (32 conns) | p99 ms (8 conns) |")
+    rows.append("| workers | health req/s (ceiling) | tutorial req/s | tutorial / ceiling | naive peer req/s | "
+                "tutorial / peer | p50 ms (32 conns) | p99 ms (32 conns) | p99 ms (8 conns) |")
     rows.append("|---|---|---|---|---|---|---|---|---|")
     for workers, r in results.items():
         h, t, t8, p = r["health"], r["tutorial"], r["tutorial8"], r["peer"]

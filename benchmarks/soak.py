@@ -15,7 +15,6 @@ import os
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -44,7 +43,8 @@ BAD: list[Any] = [
     {"tensors": {"x": {"data": [1, 2], "requiresGrad": True}}},
     {"tensors": {"x": {"factory": "ones", "shape": [100000, 100000]}}},
     {"tensors": {"x": {"data": [1.0]}}, "nodes": [{"id": "y", "expr": "__import__('os')"}]},
-    {"tensors": {"a": {"data": [1, 2, 3]}, "b": {"data": [1, 2]}}, "nodes": [{"id": "z", "op": "add", "args": ["a", "b"]}]},
+    {"tensors": {"a": {"data": [1, 2, 3]}, "b": {"data": [1, 2]}},
+     "nodes": [{"id": "z", "op": "add", "args": ["a", "b"]}]},
     {"tensors": {"x": {"data": [1.0], "requires_grad": True}}, "nodes": [{"id": "y", "expr": "x * 2"}],
      "backward": [{"output": "y"}, {"output": "y"}]},
     b"{not json",

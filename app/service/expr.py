@@ -14,7 +14,6 @@ from typing import Any
 
 from .errors import ExpressionError, LimitExceeded
 
-
 # -- tree -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -348,7 +347,8 @@ class _Parser:
             kwargs: list[tuple[str, Expr]] = []
             while not (self.peek().kind == "op" and self.peek().text == ")"):
                 a = self.peek()
-                if a.kind == "name" and self.tokens[self.pos + 1].text == "=" and self.tokens[self.pos + 1].kind == "op":
+                if (a.kind == "name" and self.tokens[self.pos + 1].text == "="
+                        and self.tokens[self.pos + 1].kind == "op"):
                     self.pos += 2
                     if any(k == a.text for k, _ in kwargs):
                         raise ExpressionError(f"keyword argument '{a.text}' repeated (column {a.col})", column=a.col)

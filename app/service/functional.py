@@ -25,6 +25,7 @@ from engine.autograd import functional as AF
 from engine.autograd.node import TensorMeta
 from engine.backend import to_numpy
 
+from .devices import resolve_device
 from .encode import array_b64, array_json, dumps
 from .errors import (
     ArgumentError,
@@ -37,7 +38,6 @@ from .errors import (
     ServiceError,
     ShapeMismatch,
 )
-from .devices import resolve_device
 from .execute import CancelToken, engine_mode, make_leaves, run_nodes
 from .limits import Limits
 from .mapping import engine_error

@@ -21,7 +21,7 @@ from . import expr as E
 from .errors import ArgumentError, ExpressionError, LimitExceeded, Loc, NameError_, ServiceError
 from .limits import Limits
 from .mapping import engine_error
-from .schemas import NAME_PATTERN, BackwardStep, EvaluateRequest, ExprNode, FactoryTensor, OpNode
+from .schemas import NAME_PATTERN, BackwardStep, EvaluateRequest, ExprNode, FactoryTensor, GradientFactory, OpNode
 from .tensors import decode, factory_shape
 
 GRAD_OP = "grad"
@@ -31,7 +31,9 @@ _NODE_PLANS: dict[Any, Any] = {}
 _NODE_PLAN_CACHE_SIZE = 512
 NAME_RE = re.compile(NAME_PATTERN)
 RESERVED = {"torch", "F", "nn", "True", "False", "None", GRAD_OP}
-CONVERSIONS = {"float": "float32", "double": "float64", "half": "float16", "int": "int32", "long": "int64", "bool": "bool"}
+CONVERSIONS = {
+    "float": "float32", "double": "float64", "half": "float16", "int": "int32", "long": "int64", "bool": "bool",
+}
 
 
 # -- plan structures --------------------------------------------------------------------
@@ -196,7 +198,9 @@ class Planner:
 
     def _check_name(self, name: str, loc: Loc) -> None:
         if not NAME_RE.match(name):
-            raise NameError_(f"'{name[:64]}' is not a valid name (letters, digits and _, not starting with a digit)", loc)
+            raise NameError_(
+                f"'{name[:64]}' is not a valid name (letters, digits and _, not starting with a digit)", loc
+            )
         if name in RESERVED or public_op(name) is not None:
             raise NameError_(f"'{name}' is an op name or reserved word and cannot name a tensor", loc)
 
@@ -205,7 +209,9 @@ class Planner:
         """Plan the nodes; a graph already planned for the same leaf metas is reused (``raw``: the JSON)."""
         key = None
         if raw is not None:
-            leaf_metas = tuple((n, m.shape, m.dtype.name, m.requires_grad) for n, m in self.metas.items() if m is not None)
+            leaf_metas = tuple(
+                (n, m.shape, m.dtype.name, m.requires_grad) for n, m in self.metas.items() if m is not None
+            )
             key = (self.limits, leaf_metas, orjson.dumps(raw))
             hit = _NODE_PLANS.get(key)
             if hit is not None:
@@ -219,7 +225,9 @@ class Planner:
         if key is not None:
             if len(_NODE_PLANS) >= _NODE_PLAN_CACHE_SIZE:
                 _NODE_PLANS.pop(next(iter(_NODE_PLANS)))
-            _NODE_PLANS[key] = (planned, {n.id: self.metas[n.id] for n in planned}, self.flops - flops0, self.held - held0)
+            _NODE_PLANS[key] = (
+                planned, {n.id: self.metas[n.id] for n in planned}, self.flops - flops0, self.held - held0
+            )
         return planned
 
     def _plan_nodes(self) -> list[PlanNode]:
@@ -229,6 +237,7 @@ class Planner:
             self._check_name(node.id, (*loc, "id"))
             if node.id in self.metas:
                 raise NameError_(f"name '{node.id}' is used twice (tensor and node ids are unique)", (*loc, "id"))
+            value: OpCall | GradCall | Alias
             if isinstance(node, ExprNode):
                 value = self._from_expr(node, loc)
             else:
@@ -299,7 +308,9 @@ class Planner:
                 return self._ref(a["ref"], loc)
             if "op" in a:
                 return self._inline(a, loc, label)
-            raise ArgumentError(f"{label}: an object argument is an inline node {{\"op\": ...}} or {{\"ref\": name}}", loc)
+            raise ArgumentError(
+                f"{label}: an object argument is an inline node {{\"op\": ...}} or {{\"ref\": name}}", loc
+            )
         if isinstance(a, list):
             if a and all(isinstance(x, str) for x in a):
                 return ListArg([self._ref(x, (*loc, j)) for j, x in enumerate(a)])
@@ -353,7 +364,7 @@ class Planner:
 
         try:
             node = InlineNode.model_validate(a)
-        except Exception as exc:  # pydantic.ValidationError
+        except Exception as exc:  # noqa: BLE001 - pydantic.ValidationError or any other: a bad inline node is a 422
             from .validation import schema_error
 
             raise schema_error(exc, loc) from None
@@ -389,14 +400,16 @@ class Planner:
     def _call(self, op: Op, args: list[Any], kwargs: dict[str, Any], loc: Loc, label: str) -> OpCall:
         metas = [self._meta(a) for a in args]
         kmetas = {k: self._meta(v) for k, v in kwargs.items()}
-        if any(m is None and not isinstance(a, Lit) for m, a in zip(metas, args)):
+        if any(m is None and not isinstance(a, Lit) for m, a in zip(metas, args, strict=True)):
             return OpCall(op, args, kwargs, None)  # a value-dependent shape upstream
         try:
             ins, params = op.bind(metas, dict(kmetas))
             if op.list_input and not isinstance(ins[0], (list, tuple)):
                 raise engine.ArgumentError(f"{op.name}(): argument 'tensors' must be a list of tensors")
             if any(isinstance(x, (list, tuple)) and not op.list_input for x in ins):
-                raise engine.ArgumentError(f"{op.name}(): a list is not a tensor (use a nested list of numbers for a constant)")
+                raise engine.ArgumentError(
+                    f"{op.name}(): a list is not a tensor (use a nested list of numbers for a constant)"
+                )
             if not any(isinstance(x, TensorMeta) for x in (ins[0] if op.list_input else ins)):
                 raise engine.ArgumentError(f"{op.name}(): expected at least one argument to be a Tensor")
             shape = check_shapes(op, ins, params)
@@ -455,7 +468,12 @@ class Planner:
         if step.gradient is not None:
             dtype_name = step.gradient.dtype or dtype_name
             array = decode(step.gradient, dtype_name, (*loc, "gradient"))
-            shape = array.shape if array is not None else factory_shape(step.gradient, (*loc, "gradient"))
+            if array is not None:
+                shape = array.shape
+            else:
+                # decode() returns None only for a factory gradient
+                assert isinstance(step.gradient, GradientFactory)
+                shape = factory_shape(step.gradient, (*loc, "gradient"))
             self.limits.check_tensor(shape, (*loc, "gradient"))
             if out_meta is not None and tuple(shape) != tuple(out_meta.shape):
                 raise engine_error(
@@ -679,13 +697,14 @@ class _ExprLowering:
             if isinstance(it, E.EllipsisLit):
                 items.append(Lit(Ellipsis))
             elif isinstance(it, E.Slice):
-                parts = []
+                parts: list[int | None] = []
                 for part in (it.lower, it.upper, it.step):
                     if part is None:
                         parts.append(None)
                         continue
                     v = self.lower(part)
-                    if not (isinstance(v, Lit) and (v.value is None or (isinstance(v.value, int) and not isinstance(v.value, bool)))):
+                    if not (isinstance(v, Lit) and (
+                            v.value is None or (isinstance(v.value, int) and not isinstance(v.value, bool)))):
                         raise self.err("slice bounds must be integers", it.col)
                     parts.append(v.value)
                 items.append(Lit(slice(*parts)))

@@ -112,7 +112,9 @@ class GradientFactory(_Strict):
 
 
 GradientSpec = Annotated[
-    Annotated[GradientData, Tag("data")] | Annotated[GradientB64, Tag("b64")] | Annotated[GradientFactory, Tag("factory")],
+    Annotated[GradientData, Tag("data")]
+    | Annotated[GradientB64, Tag("b64")]
+    | Annotated[GradientFactory, Tag("factory")],
     Discriminator(
         _tensor_tag,
         custom_error_type="tensor_spec",

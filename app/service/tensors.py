@@ -51,7 +51,9 @@ def array_from_data(data: Any, dtype_name: str, loc: Loc) -> np.ndarray:
     try:
         raw = np.asarray(data)
     except ValueError:
-        raise DataError(f"data is ragged: nested lists must be rectangular (first shape seen {_shape_hint(data)})", loc) from None
+        raise DataError(
+            f"data is ragged: nested lists must be rectangular (first shape seen {_shape_hint(data)})", loc
+        ) from None
     kind = raw.dtype.kind
     if kind in "US":
         raw = np.asarray(_replace_strings(data, loc))
@@ -155,6 +157,8 @@ def make_factory(spec: FactoryTensor | GradientFactory, dtype_name: str, device:
     if f == "arange":
         return engine.arange(spec.start or 0, spec.end, 1 if spec.step is None else spec.step, dtype=dt, device=device)
     if f == "linspace":
+        # factory_shape (run by the planner) rejected a linspace without start, end and steps
+        assert spec.start is not None and spec.end is not None and spec.steps is not None
         return engine.linspace(spec.start, spec.end, spec.steps, dtype=dt, device=device)
     fn = engine.rand if f == "rand" else engine.randn
     # without a seed, fresh entropy: one request never moves a generator another one sees

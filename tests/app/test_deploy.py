@@ -49,7 +49,7 @@ def test_every_env_var_is_a_setting_with_a_valid_value() -> None:
     names = _setting_names()
     for path, c in _containers():
         env = {e["name"]: e["value"] for e in c["env"]}
-        for key, value in env.items():
+        for key in env:
             assert key.startswith(PREFIX) and key[len(PREFIX):] in names, f"{path}: {key} is not a setting"
         Settings(**{k[len(PREFIX):].lower(): v for k, v in env.items()})  # validates types and literals
 
@@ -97,7 +97,7 @@ def test_compose_has_replicas_behind_a_load_balancer() -> None:
     svc = compose["services"]["gradient-service"]
     assert svc["deploy"]["replicas"] >= 2
     names = _setting_names()
-    for key, value in svc["environment"].items():
+    for key in svc["environment"]:
         assert key.startswith(PREFIX) and key[len(PREFIX):] in names, key
     Settings(**{k[len(PREFIX):].lower(): v for k, v in svc["environment"].items()})
     lb = compose["services"]["lb"]

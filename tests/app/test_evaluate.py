@@ -89,7 +89,8 @@ def test_non_scalar_backward_needs_gradient(client: Any) -> None:
 
 
 def test_backward_inputs(client: Any) -> None:
-    body = {"tensors": {"a": {"data": [1.0, 2.0], "requires_grad": True}, "b": {"data": [3.0, 4.0], "requires_grad": True}},
+    body = {"tensors": {"a": {"data": [1.0, 2.0], "requires_grad": True},
+                        "b": {"data": [3.0, 4.0], "requires_grad": True}},
             "nodes": [{"id": "s", "expr": "(a * b).sum()"}],
             "backward": [{"output": "s", "inputs": ["a"]}]}
     t = post(client, body)["tensors"]
@@ -127,7 +128,8 @@ def test_grad_op_with_grad_outputs(client: Any) -> None:
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int32", "int64", "bool"])
 def test_dtypes_round_trip(client: Any, dtype: str) -> None:
     data = [[1, 0], [0, 1]] if dtype == "bool" else [[1, 2], [3, 4]]
-    body = {"tensors": {"x": {"data": [[bool(v) for v in r] for r in data] if dtype == "bool" else data, "dtype": dtype}}}
+    body = {"tensors": {"x": {"data": [[bool(v) for v in r] for r in data] if dtype == "bool" else data,
+                              "dtype": dtype}}}
     t = post(client, body)["tensors"]["x"]
     assert t["dtype"] == dtype and t["shape"] == [2, 2]
     assert np.array_equal(np.asarray(t["data"]), np.asarray(data, dtype=dtype))
@@ -191,7 +193,8 @@ def test_factories(client: Any, spec: dict[str, Any], expected: Any) -> None:
 
 
 def test_seeded_random_is_reproducible(client: Any) -> None:
-    body = {"tensors": {"r": {"factory": "randn", "shape": [3], "seed": 42}, "u": {"factory": "rand", "shape": [3], "seed": 7}}}
+    body = {"tensors": {"r": {"factory": "randn", "shape": [3], "seed": 42},
+                        "u": {"factory": "rand", "shape": [3], "seed": 7}}}
     a, b = post(client, body)["tensors"], post(client, body)["tensors"]
     assert a["r"]["data"] == b["r"]["data"] and a["u"]["data"] == b["u"]["data"]
     assert all(0 <= v < 1 for v in a["u"]["data"])
@@ -296,8 +299,8 @@ def test_gzip_request_and_response(client: Any) -> None:
     body = {"tensors": {"x": {"data": [1.0] * n, "requires_grad": True}},
             "nodes": [{"id": "s", "expr": "(x * x).sum()"}], "backward": [{"output": "s"}]}
     raw = gzip.compress(_json.dumps(body).encode())
-    r = client.post("/v1/evaluate", content=raw, headers={"content-type": "application/json", "content-encoding": "gzip",
-                                                          "accept-encoding": "gzip"})
+    r = client.post("/v1/evaluate", content=raw, headers={"content-type": "application/json",
+                                                          "content-encoding": "gzip", "accept-encoding": "gzip"})
     assert r.status_code == 200, r.text
     assert r.headers.get("content-encoding") == "gzip"
     t = r.json()["tensors"]  # httpx inflates

@@ -54,7 +54,8 @@ def test_sigterm_finishes_in_flight_requests() -> None:
             except httpx.HTTPError:
                 time.sleep(0.1)
         slow = {"tensors": {"a": {"factory": "randn", "shape": [600, 600], "seed": 1, "requires_grad": True}},
-                "nodes": [{"id": f"n{i}", "expr": f"torch.tanh({'a' if i == 0 else f'n{i - 1}'} @ a)"} for i in range(12)]
+                "nodes": [{"id": f"n{i}", "expr": f"torch.tanh({'a' if i == 0 else f'n{i - 1}'} @ a)"}
+                          for i in range(12)]
                 + [{"id": "s", "expr": "n11.sum()"}],
                 "backward": [{"output": "s"}], "outputs": ["s"]}
         result: dict[str, Any] = {}
@@ -94,7 +95,8 @@ def test_numbers_at_the_edges(client: Any) -> None:
     body = {"tensors": {"e": {"factory": "zeros", "shape": [0], "requires_grad": True},
                         "z": {"data": [0.0, 1.0]}},
             "nodes": [{"id": "s", "expr": "e.sum()"}, {"id": "m", "expr": "e.mean()"},
-                      {"id": "l", "expr": "torch.log(z)"}, {"id": "d", "expr": "z / z"}, {"id": "x", "expr": "torch.exp(z * 1000)"},
+                      {"id": "l", "expr": "torch.log(z)"}, {"id": "d", "expr": "z / z"},
+                      {"id": "x", "expr": "torch.exp(z * 1000)"},
                       {"id": "e2", "op": "reshape", "args": ["e", [0, 3]]}],
             "backward": [{"output": "s"}]}
     r = client.post("/v1/evaluate", json=body)

@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_checked_in_document_matches_the_app(app: Any) -> None:
     served = json.loads(json.dumps(app.openapi(), sort_keys=True))
     on_disk = json.loads((ROOT / "openapi" / "openapi.json").read_text())
-    assert served == on_disk, "openapi/openapi.json is stale: run `make openapi` (gradient-service openapi -o openapi/openapi.json)"
+    assert served == on_disk, (
+        "openapi/openapi.json is stale: run `make openapi` (gradient-service openapi -o openapi/openapi.json)"
+    )
 
 
 def _examples(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -44,7 +46,9 @@ def test_tutorial_examples_give_the_tutorials_numbers(client: Any) -> None:
     a = client.post("/v1/evaluate", json=ex["tensor_with_gradients"]).json()["tensors"]["a"]
     assert a["data"] == [[1.0, 1.0], [1.0, 1.0]] and a["requires_grad"] is True
     assert client.post("/v1/evaluate", json=ex["requires_grad_method"]).json()["tensors"]["a"]["requires_grad"] is True
-    assert client.post("/v1/evaluate", json=ex["tensor_without_gradients"]).json()["tensors"]["no_gradient"]["requires_grad"] is False
+    assert client.post(
+        "/v1/evaluate", json=ex["tensor_without_gradients"]
+    ).json()["tensors"]["no_gradient"]["requires_grad"] is False
     add = client.post("/v1/evaluate", json=ex["addition"]).json()["tensors"]
     assert add["sum_op"]["data"] == add["sum_fn"]["data"] == [[2.0, 2.0], [2.0, 2.0]]
     mul = client.post("/v1/evaluate", json=ex["multiplication"]).json()["tensors"]

@@ -76,7 +76,8 @@ def _build(spec: Any, salt: int) -> tuple[Any, Any]:
         return getattr(engine, spec.name), getattr(torch, spec.name)
     if isinstance(spec, T):
         a = spec.array(salt)
-        e = engine.tensor(a, dtype=getattr(engine, spec.dtype if spec.dtype != "bool" else "bool"), requires_grad=spec.requires_grad)
+        e = engine.tensor(a, dtype=getattr(engine, spec.dtype if spec.dtype != "bool" else "bool"),
+                          requires_grad=spec.requires_grad)
         t = torch.tensor(a, dtype=getattr(torch, spec.dtype), requires_grad=spec.requires_grad)
         return e, t
     if isinstance(spec, (list, tuple)) and spec and all(isinstance(s, T) for s in spec):
@@ -120,7 +121,8 @@ def assert_close(e: Any, t: Any, what: str, dtype: str | None = None) -> None:
     assert tuple(e.shape) == tuple(t.shape), f"{what}: shape {tuple(e.shape)} vs {tuple(t.shape)}"
     assert str(e.dtype) == str(t.dtype), f"{what}: dtype {e.dtype} vs {t.dtype}"
     tol = TOL.get(dtype or str(t.dtype).replace("torch.", ""), dict(rtol=0, atol=0))
-    np.testing.assert_allclose(to_np(e).astype(np.float64), to_np(t).astype(np.float64), equal_nan=True, err_msg=what, **tol)
+    np.testing.assert_allclose(to_np(e).astype(np.float64), to_np(t).astype(np.float64), equal_nan=True, err_msg=what,
+                               **tol)
 
 
 def check(name: str, *args: Any, method: bool = False, order: int = 2, grad_fn: bool = True,
@@ -155,22 +157,25 @@ def check(name: str, *args: Any, method: bool = False, order: int = 2, grad_fn: 
     v = rng.standard_normal(tuple(t_out.shape)).astype(to_np(t_out).dtype)
     e_g = engine.autograd.grad(e_out, e_in, engine.tensor(v), create_graph=order > 1, allow_unused=True)
     t_g = torch.autograd.grad(t_out, t_in, torch.tensor(v), create_graph=order > 1, allow_unused=True)
-    for i, (eg, tg) in enumerate(zip(e_g, t_g)):
+    for i, (eg, tg) in enumerate(zip(e_g, t_g, strict=True)):
         assert_close(eg, tg, f"{label} grad of input {i}")
     if order < 2:
         return
-    pairs = [(eg, tg) for eg, tg in zip(e_g, t_g) if eg is not None and tg is not None and tg.requires_grad]
+    pairs = [(eg, tg) for eg, tg in zip(e_g, t_g, strict=True)
+             if eg is not None and tg is not None and tg.requires_grad]
     if not pairs:
         for eg in e_g:
             assert eg is None or not eg.requires_grad or True
         return
-    e_s = sum(((p[0] * engine.tensor(w)).sum() for p, w in zip(pairs, _weights(pairs, rng))), engine.zeros(()))
+    e_s = sum(((p[0] * engine.tensor(w)).sum() for p, w in zip(pairs, _weights(pairs, rng), strict=True)),
+              engine.zeros(()))
     rng = np.random.default_rng(7 + salt)
     rng.standard_normal(tuple(t_out.shape))
-    t_s = sum(((p[1] * torch.tensor(w)).sum() for p, w in zip(pairs, _weights(pairs, rng))), torch.zeros(()))
+    t_s = sum(((p[1] * torch.tensor(w)).sum() for p, w in zip(pairs, _weights(pairs, rng), strict=True)),
+              torch.zeros(()))
     t_gg = torch.autograd.grad(t_s, t_in, allow_unused=True)
     e_gg = engine.autograd.grad(e_s, e_in, allow_unused=True) if e_s.requires_grad else [None] * len(e_in)
-    for i, (eg, tg) in enumerate(zip(e_gg, t_gg)):
+    for i, (eg, tg) in enumerate(zip(e_gg, t_gg, strict=True)):
         if tg is not None and eg is None:
             # PyTorch may return explicit zeros where the engine finds no dependency
             assert np.all(to_np(tg) == 0), f"{label} second derivative of input {i}: engine None, torch {tg}"
