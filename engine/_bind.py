@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .ops.registry import REGISTRY, Op, call
+from .ops.registry import REGISTRY, Op, apply, call
 from .tensor import Tensor
 
 
@@ -84,6 +84,11 @@ def attach_methods() -> None:
 
     def binary(name: str, reflected: bool = False) -> Callable[..., Any]:
         op = reg[name]
+        defaults = op._fast_params
+        if op._n_in == 2 and defaults is not None:  # what ``call`` does with two inputs and no kwargs
+            if reflected:
+                return lambda self, other: apply(op, (other, self), defaults)
+            return lambda self, other: apply(op, (self, other), defaults)
         if reflected:
             return lambda self, other: call(op, (other, self), {})
         return lambda self, other: call(op, (self, other), {})

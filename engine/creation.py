@@ -14,11 +14,16 @@ from .dtypes import dtype as DType
 from .errors import ArgumentError, DTypeError, ShapeError, ValueError_
 from .ops.registry import REGISTRY, call
 from .tensor import FLOAT_ONLY_GRAD, Tensor
+from .tensor import wrap as _wrap
 
 
 def _size(size: Sequence[Any], opname: str = "") -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = tuple(size[0])
+    if len(size) == 1:
+        n = size[0]
+        if type(n) is int and n >= 0:  # ones(2): the common case
+            return (n,)
+        if isinstance(n, (tuple, list)):
+            size = tuple(n)
     out = []
     for s in size:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
@@ -128,8 +133,17 @@ def _filled(size: Sequence[Any], value: Any, dtype: Any, device: Any, requires_g
             opname: str = "") -> Tensor:
     shape = _size(size, opname)
     dt = _float_dtype(dtype)
-    xp = backend.module_for(backend.device(device or "cpu"))
-    return _finish(xp.full(shape, value, dtype=dt.np), dt, requires_grad, None)
+    if device is None and (value == 0 or value == 1) and type(value) is int:
+        data = np.empty(shape, dt.np)  # np.full's own steps, for the common factories (ones, zeros)
+        data.fill(value)
+    else:
+        xp = backend.module_for(backend.device(device or "cpu"))
+        data = xp.full(shape, value, dtype=dt.np)
+    if requires_grad and not dt.is_floating_point:
+        raise DTypeError(FLOAT_ONLY_GRAD)
+    t = _wrap(data, dt, None)
+    t._rg = bool(requires_grad)
+    return t
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:

@@ -58,16 +58,18 @@ class Tensor:
     has the method.
     """
 
-    __slots__ = ("_data", "_dtype", "_rg", "grad_fn", "_grad", "_retains_grad", "_accumulator", "__weakref__")
+    # every tensor sets the slots; the rarely set attributes live in the instance dict (made on
+    # first use), their defaults here, so that making a tensor (every op does) stores four fields
+    __slots__ = ("_data", "_dtype", "_rg", "grad_fn", "__dict__", "__weakref__")
     __array_priority__ = 1000  # so numpy scalars defer to our reflected operators
 
     _data: Any
     _dtype: DType
     _rg: bool
     grad_fn: Node | None
-    _grad: Tensor | None
-    _retains_grad: bool
-    _accumulator: Any  # a weak reference to its AccumulateGrad node, once asked for
+    _grad: Tensor | None = None
+    _retains_grad: bool = False
+    _accumulator: Any = None  # a weak reference to its AccumulateGrad node, once asked for
 
     @classmethod
     def _wrap(cls, data: Any, dtype: DType, node: Node | None) -> Tensor:
@@ -76,8 +78,6 @@ class Tensor:
         t._dtype = dtype
         t._rg = node is not None
         t.grad_fn = node
-        t._grad = None
-        t._retains_grad = False
         return t
 
     # -- description ----------------------------------------------------------------
@@ -389,8 +389,6 @@ def wrap(data: Any, dtype: DType, node: Node | None) -> Tensor:
     t._dtype = dtype
     t._rg = node is not None
     t.grad_fn = node
-    t._grad = None
-    t._retains_grad = False
     return t
 
 

@@ -12,7 +12,9 @@ A node's saved tensors are freed as it runs, unless ``retain_graph``.
 from __future__ import annotations
 
 import sys
+import time
 import warnings
+from heapq import heappop, heappush
 from collections.abc import Callable, Mapping
 from operator import attrgetter
 from typing import Any
@@ -35,15 +37,18 @@ CREATE_GRAPH_WARNING = (
 Tensor: Any = None
 _wrap: Callable[..., Any] = None  # type: ignore[assignment]
 _sum_to: Callable[[Any, tuple[int, ...]], Any] = None  # type: ignore[assignment]
+_sum_to_array: Callable[[Any, tuple[int, ...]], Any] = None  # type: ignore[assignment]
+SAME: Any = None
 
 
 def _late_imports() -> None:
-    global Tensor, _wrap, _sum_to
-    from ..ops._helpers import sum_to
+    global Tensor, _wrap, _sum_to, _sum_to_array, SAME
+    from ..ops._helpers import sum_to, sum_to_array
+    from ..ops.registry import SAME as same
     from ..tensor import Tensor as TensorClass
     from ..tensor import wrap
 
-    Tensor, _wrap, _sum_to = TensorClass, wrap, sum_to
+    Tensor, _wrap, _sum_to, _sum_to_array, SAME = TensorClass, wrap, sum_to, sum_to_array, same
     _calibrate()
 
 
@@ -83,8 +88,12 @@ def _make_grads(outputs: list[Tensor], grads: Any) -> list[Tensor | None]:
             dt = out._dtype
             if not dt.is_floating_point:
                 raise AutogradError(f"grad can be implicitly created only for real scalar outputs but got {dt}")
-            xp = np if type(data) is np.ndarray else module_of(data)
-            result.append(_wrap(xp.ones(data.shape, dt.np), dt, None))
+            if type(data) is np.ndarray:
+                one = np.empty(data.shape, dt.np)
+                one.fill(1)  # np.ones, without its wrapper
+            else:
+                one = module_of(data).ones(data.shape, dt.np)
+            result.append(_wrap(one, dt, None))
         else:
             raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if len(result) != len(outputs):  # extra gradients are ignored, as PyTorch's zip does
@@ -157,106 +166,306 @@ def run(
     ``targets`` limits the work to what reaches those tensors (``inputs=`` / ``autograd.grad``).
     With ``accumulate`` (``backward``), the reached leaves' and the retained tensors' ``.grad`` are
     written at the end; without it (``autograd.grad``) only retained tensors' are, as in PyTorch.
+
+    Nodes run in decreasing creation order (``Node.seq``: an op's inputs always exist before it,
+    so every consumer of a node runs before it), taken from a heap as gradients reach them.
+    Without ``create_graph`` nothing is recorded, so an op's array rules (``Op.fast_vjp``) stand
+    in for its rules where every tensor involved is a NumPy array of the output's dtype: the
+    same array work, without an engine op around each step; the gradients in flight are then
+    plain arrays, and summing them, summing them back to an input's shape and casting them
+    work on arrays too (``_drain_arrays``).
     """
     if Tensor is None:
         _late_imports()
-    sum_to = _sum_to
-    wrap = _wrap
-    pending: dict[Node, Any] = {}  # node -> summed gradient of its output
-    reached: dict[int, list[Any]] = {}  # leaf / target tensor id -> [tensor, gradient]
-    target_leaves: set[int] | None = None
-    target_nodes: dict[Node, list[Tensor]] = {}
-    needed: set[Node] | None = None
-    roots: list[Node] = []
-    for out, g in zip(outputs, grads, strict=True):
+    arrays = not create_graph  # the array rules and sums may stand in
+    p = _Pass(retain_graph, accumulate, arrays)
+    for out, g in zip(outputs, grads):  # (one gradient per output: _make_grads' promise)
         if g is None:
             continue
         node = out.grad_fn
         if node is None:
             if targets is None or any(t is out for t in targets):
-                _add_reached(reached, out, g)
+                _add_reached(p.reached, out, g, arrays)
         else:
-            roots.append(node)
-            prev = pending.get(node)
-            pending[node] = g if prev is None else prev + g
-    order = _topological(roots)
+            prev = p.pending.get(node)
+            if prev is None:
+                p.pending[node] = g
+                heappush(p.heap, (-node.seq, node))
+            else:
+                p.pending[node] = _plus(prev, g, arrays)
+    out = g = node = prev = None  # (holding no gradient here: see below)
     if targets is not None:
-        needed, target_leaves, target_nodes = _needed(order, targets)
-    retained: list[tuple[Tensor, Any]] = []
+        p.needed, p.target_leaves, p.target_nodes = _needed(_topological([n for _, n in p.heap]), targets)
     state = STATE
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
     quiet = quiet_enter()
     try:
-        for node in order:
-            g = pending.pop(node, None)
-            if g is None:  # no gradient reached it (only through non-differentiable paths)
-                continue
-            if node.retained is not None:
-                for ref in node.retained:
-                    t = ref()
-                    if t is not None and t.grad_fn is node:  # (not since detached in place)
-                        retained.append((t, g))
-            if needed is not None:
-                if not accumulate and node in target_nodes:  # autograd.grad captures it here
-                    for t in target_nodes[node]:
-                        if id(t) not in reached:
-                            _add_reached(reached, t, g)
-                if node not in needed:
-                    if accumulate and node in target_nodes:
-                        # backward(inputs=) runs an input's own node, as PyTorch does: freed is an error
-                        if node._saved is None:
-                            raise AutogradError(FREED_MESSAGE)
-                        if not retain_graph:
-                            node.free()
-                    continue
-            saved = node._saved
-            if saved is None:
-                raise AutogradError(FREED_MESSAGE)
-            o = node._out
-            out = None if o is None else wrap(o, node.out_meta[1], node)
-            op = node.op
-            if not retain_graph and op.saves != "none":  # free what it saved as it runs (we hold it here)
-                node._saved = node._out = None
-            rules = op.vjp
-            params = node.params
-            edges = node.edges
-            if op.list_input:
-                results = rules[0](g, out, *saved, **params)  # type: ignore[index,misc]
-            else:
-                results = [
-                    None if e is None or rule is None
-                    or (needed is not None and not _wanted(e, needed, target_nodes, target_leaves))
-                    else rule(g, out, *saved, **params) if params else rule(g, out, *saved)
-                    for e, rule in zip(edges, rules, strict=True)  # type: ignore[arg-type]
-                ]
-            for e, gi in zip(edges, results, strict=False):
-                if e is None or gi is None:
-                    continue
-                if type(e) is Node:
-                    if needed is not None and not _wanted(e, needed, target_nodes, target_leaves):
-                        continue
-                    shape, dt = e.out_meta  # the input's shape and dtype: its node's output's
-                    if gi._data.shape != shape:
-                        gi = sum_to(gi, shape)
-                    if gi._dtype is not dt:
-                        gi = gi.to(dt)
-                    prev = pending.get(e)
-                    pending[e] = gi if prev is None else prev + gi
-                elif target_leaves is None or id(e) in target_leaves:
-                    if gi._data.shape != e._data.shape:
-                        gi = sum_to(gi, e._data.shape)
-                    if gi._dtype is not e._dtype:
-                        gi = gi.to(e._dtype)
-                    _add_reached(reached, e, gi)
-        # the pass succeeded: now write .grad, all at once (holding no other reference to a
-        # gradient here, so that one nobody else holds can become .grad without a copy)
-        g = gi = results = out = prev = saved = None
-        _write_grads(reached, retained, create_graph, accumulate)
+        # the deadline is this thread's (a token it holds can still expire or be cancelled)
+        if arrays and p.needed is None:
+            _drain_arrays(p, state.deadline)
+        else:
+            _drain(p, state.deadline)
+        # the pass succeeded: now write .grad, all at once (nothing here holds another reference
+        # to a gradient, so that one nobody else holds can become .grad without a copy)
+        _write_grads(p.reached, p.retained, create_graph, accumulate)
     finally:
         quiet_exit(quiet)
         state.grad_enabled = prev_mode
-    return reached
+    return p.reached
+
+
+class _Pass:
+    """The state of one backward pass."""
+
+    __slots__ = ("pending", "heap", "reached", "retained", "needed", "target_leaves", "target_nodes",
+                 "retain_graph", "accumulate", "arrays")
+
+    def __init__(self, retain_graph: bool, accumulate: bool, arrays: bool) -> None:
+        self.pending: dict[Node, Any] = {}  # node -> summed gradient of its output (a tensor, or an array)
+        self.heap: list[tuple[int, Node]] = []  # (-seq, node) of the nodes a gradient reached, not yet run
+        self.reached: dict[int, list[Any]] = {}  # leaf / target tensor id -> [tensor, gradient]
+        self.retained: list[tuple[Tensor, Any]] = []  # (retained non-leaf, its gradient)
+        self.needed: set[Node] | None = None  # with targets: the nodes whose rules must run
+        self.target_leaves: set[int] | None = None
+        self.target_nodes: dict[Node, list[Tensor]] = {}
+        self.retain_graph = retain_graph
+        self.accumulate = accumulate
+        self.arrays = arrays  # no graph is recorded: array rules and array sums may stand in
+
+
+def _drain(p: _Pass, deadline: Any) -> None:
+    """Run the nodes in order, each through ``_run_node``."""
+    heap = p.heap
+    pending = p.pending
+    while heap:
+        node = heappop(heap)[1]
+        g = pending.pop(node)
+        if type(g) is np.ndarray:
+            g = _wrap(g, node.out_meta[1], None)
+        if deadline is not None and time.monotonic() > deadline:
+            raise _deadline_error()
+        _run_node(p, node, g)
+
+
+def _run_node(p: _Pass, node: Node, g: Any) -> None:
+    """Run one node's rules on its output's gradient ``g`` (a tensor) and send the results on."""
+    if node.retained is not None:
+        for ref in node.retained:
+            t = ref()
+            if t is not None and t.grad_fn is node:  # (not since detached in place)
+                p.retained.append((t, g))
+    needed = p.needed
+    if needed is not None:
+        target_nodes = p.target_nodes
+        if not p.accumulate and node in target_nodes:  # autograd.grad captures it here
+            for t in target_nodes[node]:
+                if id(t) not in p.reached:
+                    _add_reached(p.reached, t, g, p.arrays)
+        if node not in needed:
+            if p.accumulate and node in target_nodes:
+                # backward(inputs=) runs an input's own node, as PyTorch does: freed is an error
+                if node._saved is None:
+                    raise AutogradError(FREED_MESSAGE)
+                if not p.retain_graph:
+                    node.free()
+            return
+    saved = node._saved
+    if saved is None:
+        raise AutogradError(FREED_MESSAGE)
+    o = node._out
+    op = node.op
+    ins = node._arrays if op._saves_inputs else saved
+    if not p.retain_graph and op._frees:  # free what it saved as it runs (we hold it here)
+        node._saved = node._out = node._arrays = None
+    out = None if o is None else _wrap(o, node.out_meta[1], node)
+    rules = op.vjp
+    params = node.params
+    if op.list_input:
+        results = rules[0](g, out, *saved, **params)  # type: ignore[index]
+        for e, gi in zip(node.edges, results, strict=False):
+            if e is not None and gi is not None:
+                _route(p, e, gi)
+        return
+    fast = op.fast_vjp if p.arrays and ins is not None and type(g._data) is np.ndarray else None
+    for i, e in enumerate(node.edges):
+        rule = rules[i]  # type: ignore[index]
+        if e is None or rule is None:
+            continue
+        if needed is not None and not _wanted(e, needed, p.target_nodes, p.target_leaves):
+            continue
+        f = None if fast is None else fast[i]
+        if f is not None:
+            r = f(g._data, o, ins, params)
+            if r is SAME:
+                _route(p, e, g)
+                continue
+            if r is not None:
+                _route(p, e, _array_grad(r, e))
+                continue
+        gi = rule(g, out, *saved, **params) if params else rule(g, out, *saved)
+        if gi is not None:
+            _route(p, e, gi)
+
+
+def _array_grad(r: Any, e: Any) -> Any:
+    """An array rule's result for edge ``e`` as a tensor in its input's shape and dtype."""
+    if type(e) is Node:
+        shape, dt = e.out_meta
+    else:
+        shape, dt = e._data.shape, e._dtype
+    if type(r) is not np.ndarray:
+        r = np.asarray(r)
+    if r.shape != shape:
+        r = _sum_to_array(r, shape)
+    if r.dtype is not dt.np and r.dtype != dt.np:
+        r = r.astype(dt.np)  # what ``gi.to(dt)`` does
+    return _wrap(r, dt, None)
+
+
+def _drain_arrays(p: _Pass, deadline: Any) -> None:
+    """``_drain`` where no graph is recorded and every node's gradient is wanted: the hot loop.
+
+    A node whose op has array rules, saved inputs of its output's dtype (``Node._arrays``) and
+    NumPy gradients runs them here; their results stay arrays (in its input's shape and dtype,
+    as ``_route`` makes them) until they reach a leaf or a rule that wants a tensor. Any
+    other node takes ``_run_node``.
+    """
+    heap = p.heap
+    pending = p.pending
+    reached = p.reached
+    retain_graph = p.retain_graph
+    ndarray = np.ndarray
+    same = SAME
+    wrap = _wrap
+    sum_to_array = _sum_to_array
+    while heap:
+        node = heappop(heap)[1]
+        g = pending.pop(node)
+        if deadline is not None and time.monotonic() > deadline:
+            raise _deadline_error()
+        op = node.op
+        fast = op.fast_vjp
+        gd = g if type(g) is ndarray else g._data
+        if (
+            fast is None or type(gd) is not ndarray or node.retained is not None
+            or (op._saves_inputs and node._arrays is None)
+        ):
+            _run_node(p, node, wrap(g, node.out_meta[1], None) if g is gd else g)
+            continue
+        saved = node._saved
+        if saved is None:
+            raise AutogradError(FREED_MESSAGE)
+        o = node._out
+        ins = node._arrays if op._saves_inputs else saved
+        if not retain_graph and op._frees:  # free what it saved as it runs (we hold it here)
+            node._saved = node._out = node._arrays = None
+        params = node.params
+        for e, f, rule in zip(node.edges, fast, op.vjp):  # type: ignore[arg-type]
+            if e is None or rule is None:
+                continue
+            r = None if f is None else f(gd, o, ins, params)
+            if r is None:  # no array rule for this input (or not for these arguments): the rule
+                gt = g if g is not gd else wrap(gd, node.out_meta[1], None)
+                out = None if o is None else wrap(o, node.out_meta[1], node)
+                gi = rule(gt, out, *saved, **params) if params else rule(gt, out, *saved)
+                if gi is not None:
+                    _route(p, e, gi)
+                continue
+            if r is same:
+                r = gd
+            elif type(r) is not ndarray:
+                r = np.asarray(r)
+            if type(e) is Node:
+                shape, dt = e.out_meta
+                if r.shape != shape:
+                    r = sum_to_array(r, shape)
+                dnp = dt.np
+                if r.dtype is not dnp and r.dtype != dnp:
+                    r = r.astype(dnp)  # what ``gi.to(dt)`` does
+                prev = pending.get(e)
+                if prev is None:
+                    pending[e] = r
+                    heappush(heap, (-e.seq, e))
+                elif type(prev) is ndarray:
+                    s = prev + r  # the engine's add (same dtype and shape), without the op around it
+                    pending[e] = s if type(s) is ndarray else np.asarray(s)
+                else:
+                    pending[e] = _plus(prev, wrap(r, dt, None), True)
+            else:
+                shape = e._data.shape
+                dt = e._dtype
+                if r.shape != shape:
+                    r = sum_to_array(r, shape)
+                dnp = dt.np
+                if r.dtype is not dnp and r.dtype != dnp:
+                    r = r.astype(dnp)
+                # (the incoming gradient itself, when it is a tensor passed on as it is)
+                gi = g if r is gd and g is not gd else wrap(r, dt, None)
+                hit = reached.get(id(e))
+                if hit is None:
+                    reached[id(e)] = [e, gi]
+                else:
+                    hit[1] = _plus(hit[1], gi, True)
+
+
+def _deadline_error() -> Exception:
+    from ..ops.registry import DeadlineExceeded
+
+    return DeadlineExceeded("the computation ran past its time limit")
+
+
+def _route(p: _Pass, e: Any, gi: Any) -> None:
+    """Send gradient ``gi`` (a tensor) along edge ``e``: summed back to its input's shape, in its dtype."""
+    arrays = p.arrays
+    if type(e) is Node:
+        if p.needed is not None and not _wanted(e, p.needed, p.target_nodes, p.target_leaves):
+            return
+        shape, dt = e.out_meta  # the input's shape and dtype: its node's output's
+        if gi._data.shape != shape:
+            gi = _sum_to_grad(gi, shape, arrays)
+        if gi._dtype is not dt:
+            gi = _cast_grad(gi, dt, arrays)
+        pending = p.pending
+        prev = pending.get(e)
+        if prev is None:
+            pending[e] = gi
+            heappush(p.heap, (-e.seq, e))
+        else:
+            if type(prev) is np.ndarray:
+                prev = _wrap(prev, dt, None)
+            pending[e] = _plus(prev, gi, arrays)
+    elif p.target_leaves is None or id(e) in p.target_leaves:
+        shape = e._data.shape
+        if gi._data.shape != shape:
+            gi = _sum_to_grad(gi, shape, arrays)
+        if gi._dtype is not e._dtype:
+            gi = _cast_grad(gi, e._dtype, arrays)
+        _add_reached(p.reached, e, gi, arrays)
+
+
+def _sum_to_grad(gi: Any, shape: tuple[int, ...], arrays: bool) -> Any:
+    if arrays and type(gi._data) is np.ndarray:
+        return _wrap(_sum_to_array(gi._data, shape), gi._dtype, None)
+    return _sum_to(gi, shape)
+
+
+def _cast_grad(gi: Any, dt: Any, arrays: bool) -> Any:
+    if arrays and type(gi._data) is np.ndarray:
+        return _wrap(gi._data.astype(dt.np), dt, None)  # what ``gi.to(dt)`` does
+    return gi.to(dt)
+
+
+def _plus(a: Any, b: Any, arrays: bool) -> Any:
+    """``a + b`` for two gradients of one tensor; on arrays where no graph is recorded."""
+    if arrays:
+        x, y = a._data, b._data
+        if type(x) is np.ndarray and type(y) is np.ndarray and a._dtype is b._dtype and x.shape == y.shape:
+            out = x + y  # the engine's add, without the op around it
+            if type(out) is not np.ndarray:
+                out = np.asarray(out)
+            return _wrap(out, a._dtype, None)
+    return a + b
 
 
 def _wanted(e: Any, needed: set[Node], target_nodes: dict[Node, Any], target_leaves: Any) -> bool:
@@ -268,12 +477,12 @@ def _wanted(e: Any, needed: set[Node], target_nodes: dict[Node, Any], target_lea
     return id(e) in target_leaves
 
 
-def _add_reached(acc: dict[int, list[Any]], t: Tensor, g: Any) -> None:
+def _add_reached(acc: dict[int, list[Any]], t: Tensor, g: Any, arrays: bool = False) -> None:
     hit = acc.get(id(t))
     if hit is None:
         acc[id(t)] = [t, g]
     else:
-        hit[1] = hit[1] + g
+        hit[1] = _plus(hit[1], g, arrays)
 
 
 def _write_grads(reached: dict[int, list[Any]], retained: list[tuple[Tensor, Any]], create_graph: bool,
@@ -295,7 +504,17 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
         # A gradient can be the very array another tensor holds (add passes g through), and
         # .grad is accumulated into in place: it gets its own copy, unless nothing else
         # holds the gradient or its array (PyTorch's AccumulateGrad "steals" it then too).
-        t._grad = g if not g._rg and _sole(g) else _wrap(g._data.copy(), g._dtype, None)
+        data = g._data
+        if not g._rg and type(data) is np.ndarray and data.base is None:
+            flags = data.flags
+            if flags.c_contiguous and flags.writeable:
+                refs = (sys.getrefcount(g), sys.getrefcount(data))
+                if _calibration is not None:
+                    _calibration.append(refs)
+                elif refs[0] <= _SOLE_REFS[0] and refs[1] <= _SOLE_REFS[1]:
+                    t._grad = g
+                    return
+        t._grad = _wrap(data.copy(), g._dtype, None)
         return
     if not old._rg:
         try:  # in place, as PyTorch: a tensor the user assigned to .grad sees the sum
@@ -306,25 +525,12 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     t._grad = _wrap(old._data + g._data, old._dtype, None)
 
 
-# Reference counts of a gradient (the tensor, its array) that only the pass holds, as _sole sees
-# them: measured once through the very same calls (so they hold for this interpreter), -1 until then.
+# Reference counts of a gradient (the tensor, its array) that only the pass holds, as
+# _accumulate_into sees them when it decides whether to steal the gradient (nothing else holds
+# the gradient or its owned, contiguous array): measured once through the very same calls (so
+# they hold for this interpreter), -1 until then.
 _SOLE_REFS = (-1, -1)
 _calibration: list[tuple[int, int]] | None = None
-
-
-def _sole(g: Tensor) -> bool:
-    """Whether nothing but the backward pass holds ``g`` and its array (an owned, contiguous one)."""
-    data = g._data
-    if type(data) is not np.ndarray or data.base is not None:
-        return False
-    flags = data.flags
-    if not (flags.c_contiguous and flags.writeable):
-        return False
-    refs = (sys.getrefcount(g), sys.getrefcount(data))
-    if _calibration is not None:
-        _calibration.append(refs)
-        return False
-    return refs[0] <= _SOLE_REFS[0] and refs[1] <= _SOLE_REFS[1]
 
 
 def _calibrate() -> None:
@@ -368,6 +574,21 @@ def backward(
     inputs: Any = None,
 ) -> None:
     """``torch.autograd.backward``: accumulate gradients into leaves' (and retained) ``.grad``."""
+    if Tensor is None:
+        _late_imports()
+    if type(tensors) is Tensor and grad_tensors is None and grad_variables is None and inputs is None:
+        # ``loss.backward()``: the general steps below, for one scalar output that requires grad
+        data = tensors._data
+        dt = tensors._dtype
+        if tensors._rg and type(data) is np.ndarray and data.size == 1 and dt.is_floating_point:
+            one = np.empty(data.shape, dt.np)
+            one.fill(1)  # np.ones, without its wrapper
+            if retain_graph is None:
+                retain_graph = create_graph
+            if create_graph:
+                warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+            run([tensors], [_wrap(one, dt, None)], retain_graph, create_graph, None, accumulate=True)
+            return
     if grad_variables is not None:
         warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
         if grad_tensors is not None:

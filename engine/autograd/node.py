@@ -100,12 +100,14 @@ class Node:
     a Python number: ``scalars`` lists those positions). ``saved`` holds what
     the op's derivative reads (the inputs, with unsaved tensors reduced to their
     shape and dtype); backward without ``retain_graph`` drops it, and reading it
-    after that raises PyTorch's error.
+    after that raises PyTorch's error. ``_arrays`` (ops that save their inputs) holds the
+    inputs as the backward pass's array rules read them: NumPy arrays (and Python numbers)
+    when every input tensor is a NumPy array of the output's dtype, else None.
     """
 
     __slots__ = (
         "op", "_name", "_saved", "params", "edges", "scalars", "_out", "out_meta",
-        "retained", "seq", "__weakref__",
+        "retained", "seq", "_arrays", "__weakref__",
     )
 
     def __init__(
@@ -118,6 +120,7 @@ class Node:
         scalars: tuple[int, ...],
         out: Any,
         out_meta: tuple[tuple[int, ...], Any],
+        arrays: tuple[Any, ...] | None = None,
     ) -> None:
         self.op = op
         self._name = name
@@ -131,6 +134,7 @@ class Node:
         # creation order (PyTorch's sequence_nr): a node's inputs' nodes always have smaller
         # numbers, so decreasing ``seq`` is an order in which backward can run
         self.seq = _next_seq()
+        self._arrays = arrays
 
     def name(self) -> str:
         """PyTorch's class name for this node, e.g. ``MulBackward0``."""
@@ -167,6 +171,7 @@ class Node:
         if self.op.saves != "none":
             self._saved = None
             self._out = None
+            self._arrays = None
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:

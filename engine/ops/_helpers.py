@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..dtypes import bool_, dtype, float_result, int64, result_type
 from ..errors import DTypeError, IndexError_, ShapeError
 
@@ -145,6 +147,26 @@ def sum_to(g: Tensor, shape: Shape) -> Tensor:
     if lead:
         g = g.reshape(shape)
     return g
+
+
+_F16 = np.dtype(np.float16)
+
+
+def sum_to_array(a: Any, shape: Shape) -> Any:
+    """``sum_to`` on a NumPy array, as its engine ops compute it (``sum`` accumulates float16 in
+    float32 and rounds once; the result keeps ``a``'s dtype), for a pass that records no graph."""
+    lead = a.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
+    )
+    if dims:
+        s = np.add.reduce(a, axis=dims, dtype=np.float32 if a.dtype == _F16 else None, keepdims=True)
+        if type(s) is not np.ndarray:
+            s = np.asarray(s)
+        a = s if s.dtype == a.dtype else s.astype(a.dtype)
+    if lead:
+        a = a.reshape(shape)
+    return a
 
 
 def numel(shape: Sequence[int]) -> int:

@@ -17,7 +17,7 @@ import numpy as np
 from ..dtypes import bool_, result_type
 from ..errors import ArgumentError, AutogradError, DTypeError
 from ._helpers import broadcast_shapes, promote, promote_float
-from .registry import defop
+from .registry import REGISTRY, SAME, call, defop
 
 BINARY = ("input", "other")
 NOT_IMPLEMENTED = "torch::autograd::NotImplemented"
@@ -38,9 +38,7 @@ def _zeros(g: Any) -> Any:
 
 
 def _where(cond: Any, a: Any, b: Any) -> Any:
-    from .. import where
-
-    return where(cond, a, b)
+    return call(REGISTRY["where"], (cond, a, b), {})
 
 
 def _no_derivative(opname: str) -> Any:
@@ -52,6 +50,12 @@ def _no_derivative(opname: str) -> Any:
     return rule
 
 
+def _kind(input: Any, other: Any) -> str:
+    """The NumPy kind of the first array among the two (one of them is an array)."""
+    a = input if hasattr(input, "dtype") else other
+    return str(a.dtype.kind)
+
+
 def _check_int_divisor(other: Any) -> None:
     """Integer division by zero: PyTorch raises where NumPy would warn."""
     if hasattr(other, "dtype"):
@@ -59,11 +63,6 @@ def _check_int_divisor(other: Any) -> None:
             raise DTypeError("ZeroDivisionError")
     elif not isinstance(other, float) and other == 0:
         raise DTypeError("ZeroDivisionError")
-
-
-def _quiet(fn: Any, *args: Any) -> Any:
-    with np.errstate(all="ignore"):
-        return fn(*args)
 
 
 # -- add / sub / rsub -----------------------------------------------------------------
@@ -100,41 +99,76 @@ def _sub_dtype(input: Any, other: Any, *, alpha: Any = 1) -> tuple[Any, Any]:
     return _add_dtype(input, other, alpha=alpha)
 
 
+# Forwards run inside ``apply``, which silences NumPy's float warnings (inf - inf, overflow,
+# 0 / 0 give NaN/inf quietly, as PyTorch), and so do the backward pass's array rules.
+
 def _add(xp: Any, input: Any, other: Any, *, alpha: Any = 1) -> Any:
-    with np.errstate(all="ignore"):  # inf - inf and overflow: NaN/inf quietly, as PyTorch
-        return input + other if alpha == 1 else input + other * alpha
+    return input + other if alpha == 1 else input + other * alpha
+
+
+def _neg(xp: Any, input: Any) -> Any:
+    return -input
+
+
+def _mul(xp: Any, input: Any, other: Any) -> Any:
+    return input * other
+
+
+_PLAIN_SCALARS = (int, float, bool)
+
+
+def _times_alpha_fast(g: Any, alpha: Any) -> Any:
+    """``g * alpha`` on arrays, as the rule's engine op computes it (a plain Python number alpha)."""
+    return _mul(np, g, alpha) if type(alpha) in _PLAIN_SCALARS else None
+
+
+def _add_other_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    alpha = p["alpha"]
+    return SAME if alpha == 1 else _times_alpha_fast(g, alpha)
+
+
+def _neg_times_alpha_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    alpha = p["alpha"]
+    if alpha == 1:
+        return _neg(np, g)
+    return _times_alpha_fast(g, -alpha) if type(alpha) in _PLAIN_SCALARS and type(alpha) is not bool else None
+
+
+def _same_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    return SAME
 
 
 defop(
     name="add", forward=_add, inputs=BINARY, scalars=True, method="add",
-    shape=broadcast_shapes, dtype=_add_dtype, saves="none",
+    shape=broadcast_shapes, dtype=_add_dtype, saves="none", dtype_memo=True,
     vjp=(lambda g, out, a, b, alpha: g, lambda g, out, a, b, alpha: g if alpha == 1 else g * alpha),
+    fast_vjp=(_same_fast, _add_other_fast),
     grad_fn="AddBackward0", doc="input + alpha * other, broadcasting.",
 )
 
 
 def _sub(xp: Any, input: Any, other: Any, *, alpha: Any = 1) -> Any:
-    with np.errstate(all="ignore"):
-        return input - other if alpha == 1 else input - other * alpha
+    return input - other if alpha == 1 else input - other * alpha
 
 
 defop(
     name="sub", forward=_sub, inputs=BINARY, scalars=True, method="sub",
-    shape=broadcast_shapes, dtype=_sub_dtype, saves="none",
+    shape=broadcast_shapes, dtype=_sub_dtype, saves="none", dtype_memo=True,
     vjp=(lambda g, out, a, b, alpha: g, lambda g, out, a, b, alpha: -g if alpha == 1 else g * -alpha),
+    fast_vjp=(_same_fast, _neg_times_alpha_fast),
     grad_fn="SubBackward0", doc="input - alpha * other, broadcasting.", aliases=("subtract",),
 )
 
 
 def _rsub(xp: Any, input: Any, other: Any, *, alpha: Any = 1) -> Any:
-    with np.errstate(all="ignore"):
-        return other - input if alpha == 1 else other - input * alpha
+    return other - input if alpha == 1 else other - input * alpha
 
 
 defop(
     name="rsub", forward=_rsub, inputs=BINARY, scalars=True,
-    shape=broadcast_shapes, dtype=_sub_dtype, saves="none",
+    shape=broadcast_shapes, dtype=_sub_dtype, saves="none", dtype_memo=True,
     vjp=(lambda g, out, a, b, alpha: -g if alpha == 1 else g * -alpha, lambda g, out, a, b, alpha: g),
+    fast_vjp=(_neg_times_alpha_fast, _same_fast),
     grad_fn=lambda a, b, **_: "RsubBackward1" if _is_scalar(b) else "RsubBackward0",
     doc="other - alpha * input (what `2 - x` runs).",
 )
@@ -142,15 +176,11 @@ defop(
 
 # -- mul / div ----------------------------------------------------------------------------
 
-def _mul(xp: Any, input: Any, other: Any) -> Any:
-    with np.errstate(all="ignore"):  # inf * 0 and overflow: NaN/inf quietly, as PyTorch
-        return input * other
-
-
 defop(
     name="mul", forward=_mul, inputs=BINARY, scalars=True,
     method="mul", shape=broadcast_shapes, dtype=promote,
     vjp=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
+    fast_vjp=(lambda g, out, ins, p: _mul(np, g, ins[1]), lambda g, out, ins, p: _mul(np, g, ins[0])),
     grad_fn="MulBackward0", doc="input * other, broadcasting.", aliases=("multiply",),
 )
 
@@ -166,16 +196,16 @@ def _trunc_divide_int(xp: Any, a: Any, b: Any) -> Any:
 
 def _div(xp: Any, input: Any, other: Any, *, rounding_mode: str | None = None) -> Any:
     if rounding_mode is None:
-        return _quiet(xp.true_divide, input, other)
-    integral = getattr(input, "dtype", getattr(other, "dtype", None)).kind in "iu"
+        return xp.true_divide(input, other)
+    integral = _kind(input, other) in "iu"
     if integral:
         _check_int_divisor(other)
         if rounding_mode == "trunc":
             return _trunc_divide_int(xp, input, other)
         return xp.floor_divide(input, other)
     if rounding_mode == "trunc":
-        return xp.trunc(_quiet(xp.true_divide, input, other))
-    return _quiet(xp.floor_divide, input, other)
+        return xp.trunc(xp.true_divide(input, other))
+    return xp.floor_divide(input, other)
 
 
 def _div_dtype(input: Any, other: Any, *, rounding_mode: str | None = None) -> Any:
@@ -201,10 +231,14 @@ def _div_grad_other(g: Any, out: Any, a: Any, b: Any, rounding_mode: str | None)
     return -g * ((a / b) / b)
 
 
+def _div_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    return _div(np, g, ins[1]) if p["rounding_mode"] is None else None
+
+
 defop(
     name="div", forward=_div, inputs=BINARY, scalars=True, method="div",
-    shape=broadcast_shapes, dtype=_div_dtype,
-    vjp=(_div_grad_input, _div_grad_other),
+    shape=broadcast_shapes, dtype=_div_dtype, dtype_memo=True,
+    vjp=(_div_grad_input, _div_grad_other), fast_vjp=(_div_grad_input_fast, None),
     grad_fn=lambda a, b, rounding_mode=None: "DivBackward0" if rounding_mode is None else "DivBackward2",
     doc="input / other (true division unless rounding_mode), broadcasting.",
     domain="nonzero_other", aliases=("divide", "true_divide"),
@@ -231,6 +265,8 @@ def _pow_dtype(input: Any, exponent: Any) -> tuple[Any, Any]:
 
 
 def _pow(xp: Any, input: Any, exponent: Any) -> Any:
+    if type(input) is np.ndarray and input.dtype.kind == "f":  # floats: no special case below applies
+        return xp.power(input, exponent)
     if getattr(input, "dtype", None) == np.bool_ and isinstance(exponent, (bool, np.bool_)):
         return input | (not exponent)  # bool ** bool: x ** True is x, x ** False is True
     if _int_like(input) and hasattr(exponent, "dtype") and exponent.dtype.kind in "iu":
@@ -242,26 +278,66 @@ def _pow(xp: Any, input: Any, exponent: Any) -> Any:
             odd = xp.remainder(exponent, 2) == 1
             neg = xp.where(base == 1, 1, xp.where(base == -1, xp.where(odd, -1, 1), 0))
             return xp.where(negative, neg, pos)
-    return _quiet(xp.power, input, exponent)
+    return xp.power(input, exponent)
+
+
+def _pow_backward(xp: Any, grad: Any, input: Any, exponent: Any) -> Any:
+    """``grad * (exponent * input ** (exponent - 1))`` (PyTorch's ``pow_backward``), one op, as
+    the engine ops would compute it: ``input.pow(exponent - 1)``, times ``exponent``, times ``grad``
+    (in the one fresh array where shapes and dtypes allow)."""
+    t = _pow(xp, input, exponent - 1)
+    if type(t) is np.ndarray and t.shape == grad.shape and t.dtype == grad.dtype:
+        # (t's dtype already holds the exponent's: t * exponent keeps it)
+        np.multiply(t, exponent, out=t)
+        np.multiply(grad, t, out=t)
+        return t
+    return grad * (t * exponent)
+
+
+def _pow_by_number_grad(g: Any, a: Any, e: Any) -> Any:
+    """The gradient of ``a ** e`` for a number ``e``, given the output's ``g``."""
+    if e == 0:
+        return _zeros(g)
+    return call(_POW_BACKWARD, (g, a), {"exponent": e})
+
+
+def _pow_backward_grad_input(h: Any, out: Any, g: Any, a: Any, exponent: Any) -> Any:
+    return call(_POW_BACKWARD, (h, a), {"exponent": exponent})  # exponent != 0 here
+
+
+def _pow_backward_grad_base(h: Any, out: Any, g: Any, a: Any, exponent: Any) -> Any:
+    # d/da g * e * a**(e-1) = (h * g * e) * (e - 1) * a**(e-2): pow's own rule, one power down
+    return _pow_by_number_grad(h * g * exponent, a, exponent - 1)
+
+
+_POW_BACKWARD = defop(
+    name="_pow_backward", forward=_pow_backward, inputs=("grad", "input"), namespace="tensor",
+    shape=broadcast_shapes, dtype=promote, vjp=(_pow_backward_grad_input, _pow_backward_grad_base),
+    grad_fn="MulBackward0",  # PyTorch's pow_backward ends in a mul
+    doc="grad * exponent * input ** (exponent - 1): pow's derivative by a number, fused.",
+)
 
 
 def _pow_grad_input(g: Any, out: Any, a: Any, e: Any) -> Any:
     if _is_scalar(e):
-        if e == 0:
-            return _zeros(g)
-        return g * (e * a.pow(e - 1))
+        return _pow_by_number_grad(g, a, e)
     return _where(e == 0, 0, g * (e * a.pow(e - 1)))
 
 
-def _pow_grad_exponent(g: Any, out: Any, a: Any, e: Any) -> Any:
-    from .. import log
+def _pow_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    e = ins[1]
+    if type(e) not in _PLAIN_SCALARS or e == 0:  # a tensor exponent (an array here), or zeros
+        return None
+    return _pow_backward(np, g, ins[0], e)
 
+
+def _pow_grad_exponent(g: Any, out: Any, a: Any, e: Any) -> Any:
     if _is_scalar(a):
         if a == 0:
             return g * _where(e >= 0, 0, out * float("-inf"))
         return g * (out * (math.log(a) if a > 0 else float("nan")))
     base = a if a.dtype is out.dtype else a.to(out.dtype)
-    return g * _where((a == 0) & (e >= 0), 0, out * log(base))
+    return g * _where((a == 0) & (e >= 0), 0, out * call(REGISTRY["log"], (base,), {}))
 
 
 def _pow_name(a: Any, e: Any) -> str:
@@ -273,7 +349,8 @@ def _pow_name(a: Any, e: Any) -> str:
 defop(
     name="pow", forward=_pow, inputs=("input", "exponent"), scalars=True, method="pow",
     shape=broadcast_shapes, dtype=_pow_dtype, saves="both",
-    vjp=(_pow_grad_input, _pow_grad_exponent), grad_fn=_pow_name,
+    dtype_memo=lambda hit: hit[1].is_floating_point,  # an integer power checks the exponent's sign
+    vjp=(_pow_grad_input, _pow_grad_exponent), fast_vjp=(_pow_grad_input_fast, None), grad_fn=_pow_name,
     doc="input ** exponent (tensor or scalar in either place), broadcasting.", domain="positive",
 )
 
@@ -289,14 +366,11 @@ def _neg_dtype(input: Any) -> tuple[None, Any]:
     return None, input.dtype
 
 
-def _neg(xp: Any, input: Any) -> Any:
-    return -input
-
-
 defop(
     name="neg", forward=_neg, method="neg", shape=lambda s: s,
-    dtype=_neg_dtype, saves="none",
-    vjp=(lambda g, out, a: -g,), grad_fn="NegBackward0", doc="-input.", aliases=("negative",),
+    dtype=_neg_dtype, saves="none", dtype_memo=True,
+    vjp=(lambda g, out, a: -g,), fast_vjp=(lambda g, out, ins, p: _neg(np, g),),
+    grad_fn="NegBackward0", doc="-input.", aliases=("negative",),
 )
 
 
@@ -349,18 +423,15 @@ def _integral_division_dtype(kernel: str) -> Any:
 
 
 def _remainder(xp: Any, input: Any, other: Any) -> Any:
-    if getattr(input, "dtype", getattr(other, "dtype", None)).kind in "iu":
+    if _kind(input, other) in "iu":
         _check_int_divisor(other)
-        return xp.remainder(input, other)
-    return _quiet(xp.remainder, input, other)
+    return xp.remainder(input, other)
 
 
 def _remainder_grad_other(g: Any, out: Any, a: Any, b: Any) -> Any:
     if _is_scalar(a):
         raise AutogradError("derivative for aten::remainder is not implemented")
-    from .. import div
-
-    return -g * div(a, b, rounding_mode="floor")
+    return -g * call(REGISTRY["div"], (a, b), {"rounding_mode": "floor"})
 
 
 def _remainder_name(a: Any, b: Any) -> str:
@@ -379,10 +450,9 @@ defop(
 
 
 def _floor_divide(xp: Any, input: Any, other: Any) -> Any:
-    if getattr(input, "dtype", getattr(other, "dtype", None)).kind in "iu":
+    if _kind(input, other) in "iu":
         _check_int_divisor(other)
-        return xp.floor_divide(input, other)
-    return _quiet(xp.floor_divide, input, other)
+    return xp.floor_divide(input, other)
 
 
 defop(
@@ -406,7 +476,7 @@ def _atan2_grad(which: int) -> Any:
 
 
 def _atan2(xp: Any, input: Any, other: Any) -> Any:
-    return _quiet(xp.arctan2, input, other)
+    return xp.arctan2(input, other)
 
 
 defop(

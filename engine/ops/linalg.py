@@ -290,10 +290,21 @@ def _matmul(xp: Any, input: Any, other: Any) -> Any:
     return xp.matmul(_blas(xp, input), _blas(xp, other))
 
 
+def _matmul_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    a, b = ins  # matrices: g @ b.transpose(-2, -1), as transpose's and matmul's forwards (half: the rule)
+    return _matmul(np, g, np.swapaxes(b, 0, 1)) if a.ndim == b.ndim == 2 and g.dtype != np.float16 else None
+
+
+def _matmul_grad_other_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    a, b = ins  # matrices: a.transpose(-2, -1) @ g
+    return _matmul(np, np.swapaxes(a, 0, 1), g) if a.ndim == b.ndim == 2 and g.dtype != np.float16 else None
+
+
 defop(
     name="matmul", forward=_matmul, inputs=("input", "other"),
     method="matmul", shape=lambda s1, s2: _matmul_plan(tuple(s1), tuple(s2), False, False, None, None)[0],
     dtype=_matmul_dtype, vjp=(_matmul_grad_input, _matmul_grad_other),
+    fast_vjp=(_matmul_grad_input_fast, _matmul_grad_other_fast),
     grad_fn=lambda a, b: _matmul_plan(tuple(a.shape), tuple(b.shape), _rg(a), _rg(b), a.dtype, b.dtype)[1],
     doc="Matrix product with PyTorch's rank rules: dot, mv, mm, and batched with broadcast batch dims.",
     flops=_matmul_flops,
@@ -471,6 +482,7 @@ defop(
     name="transpose", forward=_transpose, method="transpose", saves="none",
     shape=_transpose_shape, dtype=_same,
     vjp=(lambda g, out, x, dim0, dim1: g.transpose(dim0, dim1),), grad_fn="TransposeBackward0",
+    fast_vjp=(lambda g, out, ins, p: _transpose(np, g, p["dim0"], p["dim1"]),),
     doc="A view with dims ``dim0`` and ``dim1`` swapped.", flops=lambda s, dim0, dim1: 0.0,
 )
 

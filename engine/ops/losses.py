@@ -20,7 +20,7 @@ from ..autograd.grad_mode import STATE
 from ..dtypes import promote_types
 from ..errors import AutogradError, DTypeError, IndexError_, ShapeError, ValueError_
 from ._helpers import broadcast_shapes, normalize_dim, promote, sum_to
-from .activations import ArgumentRuntimeError, _quiet, _softmax_dtype
+from .activations import ArgumentRuntimeError, _softmax_dtype
 from .registry import REGISTRY, call, defop
 from .shape import expand_shape
 
@@ -79,9 +79,8 @@ def reduction_of(p: dict[str, Any], warn: bool = False, weighted: bool = False) 
 def _reduce(xp: Any, loss: Any, reduction: str) -> Any:
     if reduction == "none":
         return loss
-    with _quiet(xp):
-        total = xp.sum(loss)
-        return total if reduction == "sum" else total / loss.size
+    total = xp.sum(loss)
+    return total if reduction == "sum" else total / loss.size
 
 
 def _not_differentiable(fn: str, weight: Any) -> None:
@@ -147,8 +146,7 @@ def _pointwise(l1: bool) -> Any:
         loss = loss * weight
         if red != "mean":
             return _reduce(xp, loss, red)
-        with _quiet(xp):
-            return xp.sum(loss) / xp.sum(weight)
+        return xp.sum(loss) / xp.sum(weight)
 
     return forward
 
@@ -260,8 +258,7 @@ def _bce(xp: Any, input: Any, target: Any, weight: Any = None, size_average: Any
         raise ArgumentRuntimeError("all elements of input should be between 0 and 1")
     if not bool(xp.all((target >= 0) & (target <= 1))):
         raise ArgumentRuntimeError("all elements of target should be between 0 and 1")
-    with _quiet(xp):
-        loss = (target - 1) * xp.maximum(xp.log1p(-input), -100) - target * xp.maximum(xp.log(input), -100)
+    loss = (target - 1) * xp.maximum(xp.log1p(-input), -100) - target * xp.maximum(xp.log(input), -100)
     if weight is not None:
         loss = loss * weight.astype(input.dtype)
     return _reduce(xp, loss.astype(input.dtype), red)
@@ -402,8 +399,7 @@ def _nll_forward(xp: Any, input: Any, target: Any, weight: Any, red: str, ignore
     total = xp.sum(loss)
     if red == "sum":
         return total
-    with _quiet(xp):
-        return total / xp.sum(wt)
+    return total / xp.sum(wt)
 
 
 def _nll(xp: Any, input: Any, target: Any, weight: Any = None, size_average: Any = None,
@@ -549,11 +545,10 @@ def _ce_dtype(x: Any, t: Any, w: Any = None, **p: Any) -> Any:
 
 
 def _log_softmax_array(xp: Any, x: Any, axis: int) -> Any:
-    with _quiet(xp):
-        if x.size == 0:
-            return x
-        z = x - xp.max(x, axis=axis, keepdims=True)
-        return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
+    if x.size == 0:
+        return x
+    z = x - xp.max(x, axis=axis, keepdims=True)
+    return z - xp.log(xp.sum(xp.exp(z), axis=axis, keepdims=True))
 
 
 def _ce(xp: Any, input: Any, target: Any, weight: Any = None, size_average: Any = None,
@@ -593,8 +588,7 @@ def _ce(xp: Any, input: Any, target: Any, weight: Any = None, size_average: Any 
         smooth = xp.sum(smooth)
     elif red == "mean":
         wt = valid if weight is None else xp.where(valid, weight[safe], 0)
-        with _quiet(xp):
-            smooth = xp.sum(smooth) / xp.sum(wt)
+        smooth = xp.sum(smooth) / xp.sum(wt)
     return (1 - label_smoothing) * nll + smooth * (label_smoothing / c)
 
 

@@ -21,7 +21,7 @@ from .. import backend
 from ..autograd.grad_mode import STATE
 from ..dtypes import bool_, dtype, float_result, int64, to_dtype
 from ..errors import ArgumentError, DTypeError, IndexError_, ShapeError, UnsupportedError
-from ._helpers import broadcast_shapes, normalize_dim, normalize_dims, numel, reduced_shape, same_dtype
+from ._helpers import broadcast_shapes, normalize_dim, normalize_dims, numel, reduced_shape, same_dtype, sum_to
 from .registry import REGISTRY, call, defop
 
 Shape = tuple[int, ...]
@@ -66,8 +66,38 @@ def _restore(g: Any, shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Any:
 
 
 def _expand_back(g: Any, shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Any:
-    """``sum_backward``: the reduced gradient put back in the input's shape."""
-    return _restore(g, shape, dims, keepdim).expand(shape)
+    """``sum_backward``: the reduced gradient put back in the input's shape (one op)."""
+    return call(_SUM_BACKWARD, (g,), {"shape": tuple(shape), "dims": dims, "keepdim": keepdim})
+
+
+# Up to this many elements sum's backward writes its result out (cheaper than a broadcast
+# view to make, and what BLAS wants); beyond, a read-only view (no memory), as expand gives.
+_MATERIALIZE = 1 << 22
+
+
+def _sum_backward(xp: Any, grad: Any, shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Any:
+    """``grad`` unsqueezed at the reduced dims (unless keepdim) and expanded to ``shape``."""
+    if grad.ndim and not (keepdim or not dims or len(shape) == 0):  # (a 0-d grad broadcasts as it is)
+        grad = grad.reshape(_keep_shape(shape, dims))
+    if xp is np and math.prod(shape) <= _MATERIALIZE:
+        out = np.empty(shape, grad.dtype)
+        out[...] = grad
+        return out
+    return xp.broadcast_to(grad, shape)
+
+
+def _sum_backward_grad(h: Any, out: Any, g: Any, shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Any:
+    # expand's gradient sums back to the unsqueezed shape; the unsqueeze's reshapes it back
+    r = sum_to(h, _keep_shape(shape, dims) if not (keepdim or not dims or len(shape) == 0) else tuple(g.shape))
+    return r if tuple(r.shape) == tuple(g.shape) else r.reshape(tuple(g.shape))
+
+
+_SUM_BACKWARD = defop(
+    name="_sum_backward", forward=_sum_backward, inputs=("grad",), namespace="tensor", saves="none",
+    shape=lambda s, shape, dims, keepdim: tuple(shape), dtype=same_dtype, vjp=(_sum_backward_grad,),
+    grad_fn="ExpandBackward0",  # PyTorch's sum_backward: (unsqueeze and) expand
+    doc="The gradient of a sum: grad put back in the input's shape.", flops=lambda s, shape, dims, keepdim: 0.0,
+)
 
 
 def _xp(t: Any) -> Any:
@@ -102,9 +132,12 @@ def _zero_where(x: Any, mask: Any) -> Any:
     return call(REGISTRY["_zero_where"], (x, _const(mask, bool_)), {})
 
 
+_F16 = np.dtype(np.float16)
+
+
 def _acc(a: Any) -> Any:
     """The accumulation dtype NumPy should use (float16 accumulates in float32, as PyTorch's CPU kernels)."""
-    return np.float32 if a.dtype == np.float16 else None
+    return np.float32 if a.dtype == _F16 else None
 
 
 def _check_autograd_dtype(x: Any, d: dtype) -> None:
@@ -201,16 +234,27 @@ defop(
 # -- sum, mean --------------------------------------------------------------------------
 
 def _sum(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+    if xp is np:  # what np.sum runs for an ndarray, without its wrappers
+        return _add_reduce(input, _dims(dim, input.ndim), _acc(input), None, keepdim)
     return xp.sum(input, axis=_dims(dim, input.ndim), keepdims=keepdim, dtype=_acc(input))
+
+
+_add_reduce = np.add.reduce
 
 
 def _reduce_shape(s: Shape, dim: Any = None, keepdim: bool = False, **_: Any) -> Shape:
     return reduced_shape(s, _dims(dim, len(s)), keepdim)
 
 
+def _sum_grad_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    x = ins[0]
+    return _sum_backward(np, g, x.shape, _dims(p["dim"], x.ndim), p["keepdim"])
+
+
 defop(
-    name="sum", forward=_sum, method="sum", saves="none", shape=_reduce_shape, dtype=_acc_dtype,
+    name="sum", forward=_sum, method="sum", saves="none", shape=_reduce_shape, dtype=_acc_dtype, dtype_memo=True,
     vjp=(lambda g, out, x, dim, keepdim, dtype: _expand_back(g, x.shape, _dims(dim, x.ndim), keepdim),),
+    fast_vjp=(_sum_grad_fast,),
     grad_fn=lambda x, dim=None, keepdim=False, dtype=None: "SumBackward0" if dim is None else "SumBackward1",
     doc="Sum of the elements over dim (all when dim is None or empty); integers and bools sum in int64.",
     flops=_reads,
@@ -220,8 +264,7 @@ defop(
 def _mean(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
     dims = _dims(dim, input.ndim)
     n = numel([input.shape[d] for d in dims])
-    with np.errstate(all="ignore"):
-        return xp.sum(input, axis=dims, keepdims=keepdim, dtype=_acc(input)) / n
+    return xp.sum(input, axis=dims, keepdims=keepdim, dtype=_acc(input)) / n
 
 
 def _mean_dtype(x: Any, *_: Any, dtype: Any = None, **__: Any) -> tuple[dtype | None, dtype]:
@@ -241,9 +284,16 @@ def _mean_grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool, dtype: Any) ->
     return _expand_back(g, x.shape, dims, keepdim) / numel([x.shape[d] for d in dims])
 
 
+def _mean_grad_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    x = ins[0]
+    dims = _dims(p["dim"], x.ndim)
+    # the expand, then div's forward (true division by the count)
+    return np.true_divide(_sum_backward(np, g, x.shape, dims, p["keepdim"]), numel([x.shape[d] for d in dims]))
+
+
 defop(
     name="mean", forward=_mean, method="mean", saves="none", shape=_reduce_shape, dtype=_mean_dtype,
-    vjp=(_mean_grad,),
+    dtype_memo=True, vjp=(_mean_grad,), fast_vjp=(_mean_grad_fast,),
     grad_fn=lambda x, dim=None, keepdim=False, dtype=None: "MeanBackward0" if dim is None else "MeanBackward1",
     doc="Mean of the elements over dim (all when dim is None); floating inputs (or dtype=) only.",
     flops=_reads,
@@ -422,11 +472,10 @@ def _var_args(opname: str, dim: Any, unbiased: Any, correction: Any) -> tuple[An
 def _var_core(xp: Any, input: Any, dims: tuple[int, ...], correction: float, keepdim: bool) -> Any:
     n = numel([input.shape[d] for d in dims])
     acc = _acc(input)
-    with np.errstate(all="ignore"):
-        mean = xp.sum(input, axis=dims, keepdims=True, dtype=acc) / n
-        dev = input - mean
-        ss = xp.sum(dev * dev, axis=dims, keepdims=keepdim, dtype=acc)
-        return ss / max(0, n - correction)
+    mean = xp.sum(input, axis=dims, keepdims=True, dtype=acc) / n
+    dev = input - mean
+    ss = xp.sum(dev * dev, axis=dims, keepdims=keepdim, dtype=acc)
+    return ss / max(0, n - correction)
 
 
 def _var_dtype(x: Any, *_: Any, **__: Any) -> tuple[None, dtype]:
@@ -450,8 +499,7 @@ def _var(xp: Any, input: Any, dim: Any = None, unbiased: Any = None, keepdim: bo
 def _std(xp: Any, input: Any, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
          correction: Any = None) -> Any:
     dim, correction = _var_args("std", dim, unbiased, correction)
-    with np.errstate(all="ignore"):
-        return xp.sqrt(_var_core(xp, input, _dims(dim, input.ndim), correction, keepdim))
+    return xp.sqrt(_var_core(xp, input, _dims(dim, input.ndim), correction, keepdim))
 
 
 def _var_backward(g: Any, x: Any, dim: Any, correction: float, keepdim: bool) -> Any:
@@ -516,13 +564,12 @@ def _lse_dims(shape: Shape, dim: Any, keepdim: bool) -> tuple[int, ...]:
 
 def _logsumexp(xp: Any, input: Any, dim: Any, keepdim: bool = False) -> Any:
     dims = _lse_dims(input.shape, dim, keepdim)
-    with np.errstate(all="ignore"):
-        if input.size == 0:
-            return xp.log(xp.sum(xp.exp(input), axis=dims, keepdims=keepdim))
-        m = xp.amax(input, axis=dims, keepdims=True)
-        m = xp.where(xp.isinf(m), xp.zeros((), dtype=m.dtype), m)
-        s = xp.log(xp.sum(xp.exp(input - m), axis=dims, keepdims=keepdim))
-        return s + (m if keepdim else m.reshape(s.shape))
+    if input.size == 0:
+        return xp.log(xp.sum(xp.exp(input), axis=dims, keepdims=keepdim))
+    m = xp.amax(input, axis=dims, keepdims=True)
+    m = xp.where(xp.isinf(m), xp.zeros((), dtype=m.dtype), m)
+    s = xp.log(xp.sum(xp.exp(input - m), axis=dims, keepdims=keepdim))
+    return s + (m if keepdim else m.reshape(s.shape))
 
 
 def _lse_grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool) -> Any:
@@ -600,17 +647,16 @@ def _norm(xp: Any, input: Any, p: Any = "fro", dim: Any = None, keepdim: bool = 
     order = _norm_ord(p, dim)
     dims = _norm_dims(input.shape, order, dim)
     acc = _acc(input)
-    with np.errstate(all="ignore"):
-        if order == 0:
-            return xp.sum(input != 0, axis=dims, keepdims=keepdim).astype(input.dtype)
-        a = xp.abs(input)
-        if math.isinf(order):
-            return (xp.amax if order > 0 else xp.amin)(a, axis=dims, keepdims=keepdim)
-        if order == 1:
-            return xp.sum(a, axis=dims, keepdims=keepdim, dtype=acc)
-        if order == 2:
-            return xp.sqrt(xp.sum(input * input, axis=dims, keepdims=keepdim, dtype=acc))
-        return xp.power(xp.sum(xp.power(a, order), axis=dims, keepdims=keepdim, dtype=acc), 1.0 / order)
+    if order == 0:
+        return xp.sum(input != 0, axis=dims, keepdims=keepdim).astype(input.dtype)
+    a = xp.abs(input)
+    if math.isinf(order):
+        return (xp.amax if order > 0 else xp.amin)(a, axis=dims, keepdims=keepdim)
+    if order == 1:
+        return xp.sum(a, axis=dims, keepdims=keepdim, dtype=acc)
+    if order == 2:
+        return xp.sqrt(xp.sum(input * input, axis=dims, keepdims=keepdim, dtype=acc))
+    return xp.power(xp.sum(xp.power(a, order), axis=dims, keepdims=keepdim, dtype=acc), 1.0 / order)
 
 
 def _norm_shape(s: Shape, p: Any = "fro", dim: Any = None, keepdim: bool = False, out: Any = None,

@@ -23,12 +23,18 @@ from ..autograd.grad_mode import ERRSTATE, QUIET, STATE, quiet_enter, quiet_exit
 from ..autograd.node import Node, TensorMeta
 from ..dtypes import dtype as DType
 from ..errors import ArgumentError, AutogradError, DeviceError, EngineError, ShapeError
-from ._helpers import compare, promote, promote_float
+from ._helpers import compare, promote, promote_float, same_dtype
 
-# NumPy's error-state variable, its methods bound once (None on NumPy 1.x: quiet_enter instead)
-_errstate_get: Any = ERRSTATE.get if ERRSTATE is not None else None
-_errstate_set: Any = ERRSTATE.set if ERRSTATE is not None else None
-_errstate_reset: Any = ERRSTATE.reset if ERRSTATE is not None else None
+# NumPy's error-state variable, its methods bound once (NumPy 1.x: np.errstate, entered and exited)
+if ERRSTATE is not None:
+    _errstate_get: Any = ERRSTATE.get
+    _errstate_set: Any = ERRSTATE.set
+    _errstate_reset: Any = ERRSTATE.reset
+else:  # pragma: no cover - NumPy 1.x
+    _LOUD = object()
+    _errstate_get = lambda: _LOUD  # never QUIET: always enter  # noqa: E731
+    _errstate_set = lambda _quiet: quiet_enter()  # noqa: E731
+    _errstate_reset = quiet_exit
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -57,9 +63,13 @@ class Param:
         return self.default is _EMPTY
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Op:
-    """A registry entry. See the module docstring; fields are documented inline."""
+    """A registry entry. See the module docstring; fields are documented inline.
+
+    Slotted: ``apply`` reads a dozen of its attributes per call (the derived ones, ``_...``,
+    are computed once, in ``__post_init__``).
+    """
 
     name: str
     forward: Callable[..., Any]  # forward(xp, *inputs, **params) -> array
@@ -85,7 +95,34 @@ class Op:
     identity: Callable[..., bool] | None = None
     # whether the Tensor method packs a lone int too (x.flip(0) -> dims=(0,)); False keeps it (x.squeeze(0))
     pack_single: bool = True
+    # the dtype rule's answer depends only on the inputs' dtypes, 0-d-ness and Python scalar types
+    # when the params are the defaults (``x + y``), so ``apply`` memoises it; a function instead of
+    # True says which answers to keep (``pow``: floating ones; an integer power checks the exponent)
+    dtype_memo: bool | Callable[[tuple[Any, Any]], bool] = False
+    # the rules again, on arrays, for a backward pass that records no graph (``create_graph=False``):
+    # per input, ``fast(g, out, ins, params) -> array`` (or ``g`` itself, a Tensor) doing exactly the
+    # array work the rule's engine ops would (so the result is the same, bit for bit), or None to run
+    # the rule itself. The backward pass uses them where every tensor involved is a NumPy array of
+    # the output's dtype (``g``, ``out`` as arrays; ``ins`` the saved inputs with tensors as arrays).
+    fast_vjp: tuple[Callable[..., Any] | None, ...] | None = None
     params: tuple[Param, ...] = field(default=(), init=False)
+    # derived in __post_init__
+    _n_in: int = field(default=0, init=False, repr=False)
+    _positional: tuple[str, ...] = field(default=(), init=False, repr=False)
+    _defaults: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    _required: tuple[str, ...] = field(default=(), init=False, repr=False)
+    _input_defaults: tuple[Any, ...] = field(default=(), init=False, repr=False)
+    _allowed: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    _input_set: frozenset[str] = field(default=frozenset(), init=False, repr=False)
+    _plain: bool = field(default=False, init=False, repr=False)
+    _fast_params: dict[str, Any] | None = field(default=None, init=False, repr=False)
+    _memo_any: bool = field(default=False, init=False, repr=False)
+    _dtype_memo: dict[tuple[Any, ...], Any] | None = field(default=None, init=False, repr=False)
+    _memo_keep: Callable[[tuple[Any, Any]], bool] | None = field(default=None, init=False, repr=False)
+    _saves_inputs: bool = field(default=False, init=False, repr=False)
+    _saves_output: bool = field(default=False, init=False, repr=False)
+    _frees: bool = field(default=False, init=False, repr=False)
+    _name: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         sig = list(inspect.signature(self.forward).parameters.values())[1:]  # skip xp
@@ -103,14 +140,27 @@ class Op:
         self._input_defaults = tuple(p.default for p in params[: self._n_in])
         self._allowed = frozenset(p.name for p in params)
         self._input_set = frozenset(self.inputs)
-        self._plain = not self.list_input and self.identity is None  # apply's short path applies
+        # apply's short path applies (one or two inputs, no list, no identity)
+        self._plain = not self.list_input and self.identity is None and 1 <= self._n_in <= 2
         # a call with just its tensor inputs (``x * y``) skips ``bind``: the defaults, shared, so
         # never to be changed (apply only reads params)
         self._fast_params = None if self._required else dict(self._defaults)
-        # the promotion rules depend only on dtypes, 0-d-ness and scalar types: memoised per op
-        self._dtype_memo: dict[tuple[Any, ...], Any] | None = (
-            {} if self.dtype in _DTYPE_ONLY_RULES and not self.list_input else None
-        )
+        # the promotion rules depend only on dtypes, 0-d-ness and scalar types (whatever the params,
+        # ``_memo_any``), others declare it for their default params: memoised per op
+        self._memo_any = self.dtype in _DTYPE_ONLY_RULES
+        memo = self._memo_any or bool(self.dtype_memo)
+        self._dtype_memo = {} if memo and not self.list_input else None
+        self._memo_keep = self.dtype_memo if callable(self.dtype_memo) else None
+        # what apply records, decided once
+        assert self.saves in ("inputs", "output", "both", "none"), f"{self.name}: saves={self.saves!r}"
+        self._saves_inputs = self.saves in ("inputs", "both")
+        self._saves_output = self.saves in ("output", "both")
+        self._frees = self.saves != "none"  # backward drops what it saved (ops that save none keep metas)
+        self._name = self.grad_fn if isinstance(self.grad_fn, str) else None
+        if self.fast_vjp is not None:
+            assert self.vjp is not None and len(self.fast_vjp) == len(self.vjp) and not self.list_input, (
+                f"{self.name}: fast_vjp has one entry per rule (not for list inputs)"
+            )
 
     @property
     def differentiable(self) -> bool:
@@ -178,7 +228,20 @@ class Op:
 
 
 REGISTRY: dict[str, Op] = {}
-_DTYPE_ONLY_RULES = frozenset((promote, promote_float, compare))
+# dtype rules that read nothing but the inputs' dtypes, 0-d-ness and scalar types, whatever the params
+_DTYPE_ONLY_RULES = frozenset((promote, promote_float, compare, same_dtype))
+
+
+class _Same:
+    """What an array rule (``Op.fast_vjp``) returns for "the incoming gradient itself" (``add``'s)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SAME"
+
+
+SAME: Any = _Same()
 
 
 def register(op: Op) -> Op:
@@ -232,93 +295,220 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     """Run an op on bound inputs; record a graph node when a gradient can flow.
 
     The hot path of the engine: every op, forward and in backward, comes through here,
-    so it is written for speed: a one- or two-input call on tensors (and a Python number)
-    takes a short path, the promotion rules are memoised, arguments are not repacked.
+    so it is written for speed: a one- or two-input call on NumPy tensors (and a Python
+    number) takes a short path, straight-line code per arity, the dtype rules are
+    memoised, arguments are not repacked, and a call with default params runs the forward
+    without them. Everything else takes ``_apply_general``, the same steps for any call.
     ``params`` is read, never changed.
     """
-    Tensor = _Tensor  # noqa: N806 - the class, bound locally on the hot path
     state = STATE
-    if state.deadline is not None and time.monotonic() > state.deadline:
-        raise DeadlineExceeded("the computation ran past its time limit")
-    list_input = op.list_input
+    if state.deadline is not None:
+        _check_deadline(state.deadline)
+    x = ins[0] if ins else None
+    if not (op._plain and type(x) is _Tensor and type(data := x._data) is _ndarray):
+        return _apply_general(op, ins, params)
     memo = op._dtype_memo
-    key: Any = None
-    fast = False
-    n = len(ins)
-    x: Any = ins[0] if n else None
-    if op._plain and type(x) is Tensor and n <= 2:
-        # the short path: x a tensor, then nothing, a tensor on the same device, or a Python number
-        first = x
-        data = x._data
-        requires = x._rg
-        has_scalar = False
-        if n == 1:
-            fast = True
-            if memo is not None:
-                key = (dtypes._default_float, x._dtype, not data.ndim)
-        else:
-            y = ins[1]
-            ty = type(y)
-            if ty is Tensor:
-                if type(y._data) is type(data):
-                    fast = True
-                    requires = requires or y._rg
-                    if memo is not None:
-                        key = (dtypes._default_float, x._dtype, not data.ndim, y._dtype, not y._data.ndim)
-            elif (ty is float or ty is int or ty is bool) and op.scalars:
-                fast = has_scalar = True
-                if memo is not None:
-                    key = (dtypes._default_float, x._dtype, not data.ndim, ty)
-    flat = ins
-    if not fast:
-        if list_input:
-            _check_list(op, ins[0], params)
-        if op.identity is not None and isinstance(ins[0], Tensor) and op.identity(*ins, **params):
-            return ins[0]
-        flat = (*ins[0], *ins[1:]) if list_input else ins
-        first = None
-        requires = False
-        has_scalar = False
-        for t in flat:
-            if isinstance(t, Tensor):
-                if first is None:
-                    first = t
-                elif type(t._data) is not type(first._data):
-                    raise DeviceError(
-                        "Expected all tensors to be on the same device, but found at least two devices, "
-                        f"{first.device} and {t.device}!"
-                    )
-                if t._rg:
-                    requires = True
-            else:
-                has_scalar = True
-                if t is not None and not op.scalars and not (list_input and t is ins[0]) and not isinstance(
-                    t, (list, tuple)
-                ):
-                    raise ArgumentError(
-                        f"{op.name}(): argument '{op.inputs[min(_index(flat, t), len(op.inputs) - 1)]}' "
-                        f"must be Tensor, not {type(t).__name__}"
-                    )
-        if first is None:
-            raise ArgumentError(f"{op.name}(): expected at least one argument to be a Tensor")
-        data = first._data
+    if memo is not None and not (op._memo_any or params is op._fast_params):
+        memo = None
+    if op._n_in == 1:
+        # -- one input ------------------------------------------------------------------
         if memo is not None:
-            parts: list[Any] = [dtypes._default_float]
-            for t in ins:
-                if isinstance(t, Tensor):
-                    parts.append(t._dtype)
-                    parts.append(not t._data.ndim)
-                else:
-                    parts.append(type(t))
-            key = tuple(parts)
+            key: Any = (dtypes._default_float, x._dtype, not data.ndim)
+            hit = memo.get(key)
+            if hit is None:
+                hit = _dtype_rule(op, memo, key, ins, params)
+            compute, out_dtype = hit
+        else:
+            compute, out_dtype = op.dtype(x, **params)
+        a = data if compute is None or x._dtype is compute else data.astype(compute.np)
+        token = None if _errstate_get() is QUIET else _errstate_set(QUIET)
+        try:
+            out = op.forward(np, a) if params is op._fast_params or not params else op.forward(np, a, **params)
+        except EngineError:
+            raise
+        except (ValueError, IndexError, TypeError) as exc:
+            _refused(op, ins, params, exc)
+        finally:
+            if token is not None:
+                _errstate_reset(token)
+        if type(out) is not _ndarray:
+            out = np.asarray(out)
+        out_np = out_dtype.np
+        if out.dtype is not out_np and out.dtype != out_np:
+            out = out.astype(out_np)
+        if not x._rg or not state.grad_enabled or op.vjp is None:
+            return _wrap(out, out_dtype, None)  # type: ignore[no-any-return]
+        if not out_dtype.is_floating_point:
+            return _not_floating(op, out, out_dtype)
+        name = op._name
+        if name is None:
+            name = op.grad_fn(*ins, **params)  # type: ignore[operator]
+        if op._saves_inputs:
+            node = Node(op, name, ins, params, (x.grad_fn or x,), (),
+                        out if op._saves_output else None, (out.shape, out_dtype),
+                        (data,) if x._dtype is out_dtype else None)
+        else:
+            m = _new_meta(TensorMeta)  # _meta(x), inline
+            m.shape = data.shape
+            m.dtype = x._dtype
+            m.requires_grad = True
+            m.device = _CPU
+            node = Node(op, name, (m,), params, (x.grad_fn or x,), (),
+                        out if op._saves_output else None, (out.shape, out_dtype))
+        return _wrap(out, out_dtype, node)  # type: ignore[no-any-return]
 
-    # dtypes: (compute dtype or None, out dtype)
+    # -- two inputs: a tensor and a tensor on the same device, or a Python number ----------
+    y = ins[1]
+    ty = type(y)
+    if ty is _Tensor:
+        ydata = y._data
+        if type(ydata) is not _ndarray:
+            return _apply_general(op, ins, params)
+        if memo is not None:
+            key = (dtypes._default_float, x._dtype, not data.ndim, y._dtype, not ydata.ndim)
+    elif (ty is float or ty is int or ty is bool) and op.scalars:
+        ydata = y
+        if memo is not None:
+            key = (dtypes._default_float, x._dtype, not data.ndim, ty)
+    else:
+        return _apply_general(op, ins, params)
     if memo is not None:
         hit = memo.get(key)
         if hit is None:
-            hit = op.dtype(*ins, **params)
-            if len(memo) < 512:
-                memo[key] = hit
+            hit = _dtype_rule(op, memo, key, ins, params)
+        compute, out_dtype = hit
+    else:
+        compute, out_dtype = op.dtype(x, y, **params)
+    a = data if compute is None or x._dtype is compute else data.astype(compute.np)
+    b = ydata if compute is None or ty is not _Tensor or y._dtype is compute else ydata.astype(compute.np)
+    token = None if _errstate_get() is QUIET else _errstate_set(QUIET)
+    try:
+        out = op.forward(np, a, b) if params is op._fast_params or not params else op.forward(np, a, b, **params)
+    except EngineError:
+        raise
+    except (ValueError, IndexError, TypeError) as exc:
+        _refused(op, ins, params, exc)
+    finally:
+        if token is not None:
+            _errstate_reset(token)
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    out_np = out_dtype.np
+    if out.dtype is not out_np and out.dtype != out_np:
+        out = out.astype(out_np)
+    if not (x._rg or (ty is _Tensor and y._rg)) or not state.grad_enabled or op.vjp is None:
+        return _wrap(out, out_dtype, None)  # type: ignore[no-any-return]
+    if not out_dtype.is_floating_point:
+        return _not_floating(op, out, out_dtype)
+    name = op._name
+    if name is None:
+        name = op.grad_fn(*ins, **params)  # type: ignore[operator]
+    ex = x.grad_fn or (x if x._rg else None)
+    if ty is _Tensor:
+        edges: tuple[Any, ...] = (ex, y.grad_fn or (y if y._rg else None))
+        scalars: tuple[int, ...] = ()
+        uniform = x._dtype is out_dtype and y._dtype is out_dtype
+    else:
+        edges = (ex, None)
+        scalars = _SECOND
+        uniform = x._dtype is out_dtype
+    if op._saves_inputs:
+        node = Node(op, name, ins, params, edges, scalars, out if op._saves_output else None,
+                    (out.shape, out_dtype), (data, ydata) if uniform else None)
+    else:
+        m = _new_meta(TensorMeta)  # _meta(x), inline
+        m.shape = data.shape
+        m.dtype = x._dtype
+        m.requires_grad = x._rg
+        m.device = _CPU
+        node = Node(op, name, (m, _meta(y) if ty is _Tensor else y), params, edges, scalars,
+                    out if op._saves_output else None, (out.shape, out_dtype))
+    return _wrap(out, out_dtype, node)  # type: ignore[no-any-return]
+
+
+def _check_deadline(deadline: Any) -> None:
+    if time.monotonic() > deadline:
+        raise DeadlineExceeded("the computation ran past its time limit")
+
+
+def _refused(op: Op, ins: Sequence[Any], params: Any, exc: Exception) -> None:
+    """NumPy refused the forward: the shape rule words the error as PyTorch does (else a ShapeError)."""
+    check_shapes(op, ins, params)
+    raise ShapeError(f"{op.name}(): {exc}") from None
+
+
+def _not_floating(op: Op, out: Any, out_dtype: DType) -> Tensor:
+    """An output that requires grad but is not floating: ``x.long()`` just does not require grad."""
+    if op.name == "_to_copy":
+        return _wrap(out, out_dtype, None)  # type: ignore[no-any-return]
+    raise AutogradError(f"Autograd not support dtype: {out_dtype._short}")
+
+
+_ndarray = np.ndarray
+_SECOND = (1,)
+_CPU = backend.CPU
+
+
+def _dtype_rule(op: Op, memo: dict[tuple[Any, ...], Any], key: tuple[Any, ...], ins: tuple[Any, ...],
+                params: Any) -> tuple[DType | None, DType]:
+    """Run the op's dtype rule and memoise its answer under ``key`` (when the op keeps such answers)."""
+    hit = op.dtype(*ins, **params)
+    keep = op._memo_keep
+    if len(memo) < 512 and (keep is None or keep(hit)):
+        memo[key] = hit
+    return hit  # type: ignore[no-any-return]
+
+
+def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
+    """``apply`` for any call: list inputs, identities, three or more inputs, other devices."""
+    Tensor = _Tensor  # noqa: N806 - the class, bound locally
+    list_input = op.list_input
+    if list_input:
+        _check_list(op, ins[0], params)
+    if op.identity is not None and isinstance(ins[0], Tensor) and op.identity(*ins, **params):
+        return ins[0]  # type: ignore[no-any-return]
+    flat = (*ins[0], *ins[1:]) if list_input else ins
+    first = None
+    requires = False
+    has_scalar = False
+    for t in flat:
+        if isinstance(t, Tensor):
+            if first is None:
+                first = t
+            elif type(t._data) is not type(first._data):
+                raise DeviceError(
+                    "Expected all tensors to be on the same device, but found at least two devices, "
+                    f"{first.device} and {t.device}!"
+                )
+            if t._rg:
+                requires = True
+        else:
+            has_scalar = True
+            if t is not None and not op.scalars and not (list_input and t is ins[0]) and not isinstance(
+                t, (list, tuple)
+            ):
+                raise ArgumentError(
+                    f"{op.name}(): argument '{op.inputs[min(_index(flat, t), len(op.inputs) - 1)]}' "
+                    f"must be Tensor, not {type(t).__name__}"
+                )
+    if first is None:
+        raise ArgumentError(f"{op.name}(): expected at least one argument to be a Tensor")
+    data = first._data
+
+    # dtypes: (compute dtype or None, out dtype)
+    memo = op._dtype_memo
+    if memo is not None and (op._memo_any or params is op._fast_params):
+        parts: list[Any] = [dtypes._default_float]
+        for t in ins:
+            if isinstance(t, Tensor):
+                parts.append(t._dtype)
+                parts.append(not t._data.ndim)
+            else:
+                parts.append(type(t))
+        key = tuple(parts)
+        hit = memo.get(key)
+        if hit is None:
+            hit = _dtype_rule(op, memo, key, ins, params)
         compute, out_dtype = hit
     else:
         compute, out_dtype = op.dtype(*ins, **params)
@@ -327,73 +517,59 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     if list_input:
         args: Any = ([_array(x, compute) for x in ins[0]], *[_array(x, compute) for x in ins[1:]])
     else:
-        args = [
-            (t._data if compute is None or t._dtype is compute else t._data.astype(compute.np))
-            if isinstance(t, Tensor) else t
-            for t in ins
-        ]
+        args = [_array(t, compute) for t in ins]
     xp = np if type(data) is np.ndarray else backend.module_of(data)
-    if _errstate_get is not None:
-        token = None if _errstate_get() is QUIET else _errstate_set(QUIET)
-    else:
-        token = quiet_enter()
+    token = None if _errstate_get() is QUIET else _errstate_set(QUIET)
     try:
-        if params:
-            out = op.forward(xp, *args, **params)
-        elif len(args) == 2:
-            out = op.forward(xp, args[0], args[1])
-        elif len(args) == 1:
-            out = op.forward(xp, args[0])
-        else:
-            out = op.forward(xp, *args)
+        out = op.forward(xp, *args, **params)
     except EngineError:
         raise
     except (ValueError, IndexError, TypeError) as exc:
-        # NumPy refused: the shape rule words the error as PyTorch does.
-        check_shapes(op, ins, params)
-        raise ShapeError(f"{op.name}(): {exc}") from None
+        _refused(op, ins, params, exc)
     finally:
         if token is not None:
-            if _errstate_get is not None:
-                _errstate_reset(token)
-            else:
-                quiet_exit(token)
+            _errstate_reset(token)
     if type(out) is not np.ndarray:
         out = xp.asarray(out)
     out_np = out_dtype.np
     if out.dtype is not out_np and out.dtype != out_np:
         out = out.astype(out_np)
-    if not requires or op.vjp is None or not state.grad_enabled:
-        return _wrap(out, out_dtype, None)
+    if not requires or op.vjp is None or not STATE.grad_enabled:
+        return _wrap(out, out_dtype, None)  # type: ignore[no-any-return]
     if not out_dtype.is_floating_point:
-        if op.name == "_to_copy":  # x.long(): PyTorch's result just does not require grad
-            return _wrap(out, out_dtype, None)
-        raise AutogradError(f"Autograd not support dtype: {out_dtype._short}")
+        return _not_floating(op, out, out_dtype)
 
     # the graph node: per input, its node, the leaf that accumulates, or None (no gradient)
-    saves = op.saves
-    saved = ins if saves == "inputs" or saves == "both" else _metas(ins, list_input)
+    saved = ins if op._saves_inputs else _metas(ins, list_input)
     scalars: tuple[int, ...] = ()
-    if len(flat) == 2:
-        x, y = flat
-        if has_scalar:
-            scalars = (1,) if isinstance(x, Tensor) else (0,) if isinstance(y, Tensor) else (0, 1)
-        edges: tuple[Any, ...] = (
-            (x.grad_fn or (x if x._rg else None)) if isinstance(x, Tensor) else None,
-            (y.grad_fn or (y if y._rg else None)) if isinstance(y, Tensor) else None,
-        )
-    else:
-        if has_scalar:
-            scalars = tuple([i for i, t in enumerate(flat) if not isinstance(t, Tensor)])
-        edges = tuple([(t.grad_fn or (t if t._rg else None)) if isinstance(t, Tensor) else None for t in flat])
-    name: Any = op.grad_fn
-    if type(name) is not str:
-        name = name(*ins, **params)
-    node = Node(
-        op, name, saved, params, edges, scalars,
-        out if saves == "output" or saves == "both" else None, (out.shape, out_dtype),
-    )
-    return _wrap(out, out_dtype, node)
+    if has_scalar:
+        scalars = tuple([i for i, t in enumerate(flat) if not isinstance(t, Tensor)])
+    edges = tuple([(t.grad_fn or (t if t._rg else None)) if isinstance(t, Tensor) else None for t in flat])
+    name: Any = op._name
+    if name is None:
+        name = op.grad_fn(*ins, **params)  # type: ignore[operator]
+    arrays = None
+    if op._saves_inputs and not list_input and type(out) is np.ndarray:
+        arrays = _uniform_arrays(ins, out_dtype)
+    node = Node(op, name, saved, params, edges, scalars, out if op._saves_output else None,
+                (out.shape, out_dtype), arrays)
+    return _wrap(out, out_dtype, node)  # type: ignore[no-any-return]
+
+
+def _uniform_arrays(ins: tuple[Any, ...], dt: DType) -> tuple[Any, ...] | None:
+    """The inputs as the array rules read them (``Node._arrays``): NumPy arrays of the output's dtype
+    and plain Python numbers (or None), else None."""
+    out = []
+    for t in ins:
+        if type(t) is _Tensor:
+            if t._dtype is not dt or type(t._data) is not np.ndarray:
+                return None
+            out.append(t._data)
+        elif t is None or type(t) in (int, float, bool):
+            out.append(t)
+        else:
+            return None
+    return tuple(out)
 
 
 def _array(x: Any, compute: DType | None) -> Any:

@@ -21,7 +21,7 @@ from ..dtypes import result_type
 from ..errors import ArgumentError, IndexError_, ShapeError, ValueError_
 from ._helpers import normalize_dim, normalize_dims, numel, same_dtype
 from .indexing import scatter_back
-from .registry import defop
+from .registry import SAME, defop
 
 Shape = tuple[int, ...]
 
@@ -170,6 +170,14 @@ def _reshape_to(g: Any, x: Any) -> Any:
     return g.reshape(tuple(x.shape))
 
 
+def _reshape_to_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    return g.reshape(tuple(ins[0].shape))  # ``_reshape_to`` on arrays (reshape's forward)
+
+
+def _same_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
+    return SAME
+
+
 def _reshape_shape(s: Shape, shape: Any) -> Shape:
     return infer_shape(_ints(shape, "reshape", "shape"), numel(s))
 
@@ -181,7 +189,7 @@ def _reshape(xp: Any, input: Any, shape: Any) -> Any:
 defop(
     name="reshape", forward=_reshape, method="reshape", varargs="shape", saves="none",
     shape=_reshape_shape, dtype=same_dtype,
-    vjp=(lambda g, out, x, shape: _reshape_to(g, x),),
+    vjp=(lambda g, out, x, shape: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,),
     grad_fn=lambda x, shape: _reshape_name(x, _reshape_shape(tuple(x.shape), shape)),
     doc="The same data in a new shape (one dim may be -1): a view where strides allow, else a copy.",
 )
@@ -201,7 +209,7 @@ def _view(xp: Any, input: Any, size: Any) -> Any:
 defop(
     name="view", forward=_view, method="view", varargs="size", namespace="tensor", saves="none",
     shape=_view_shape, dtype=same_dtype,
-    vjp=(lambda g, out, x, size: _reshape_to(g, x),), grad_fn="ViewBackward0",
+    vjp=(lambda g, out, x, size: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,), grad_fn="ViewBackward0",
     doc="The same data in a new shape (one dim may be -1), as a view; refuses strides that need a copy.",
 )
 
@@ -236,7 +244,7 @@ def _flatten_identity(x: Any, start_dim: Any = 0, end_dim: Any = -1) -> bool:
 defop(
     name="flatten", forward=_flatten, method="flatten", saves="none",
     shape=flatten_shape, dtype=same_dtype, identity=_flatten_identity,
-    vjp=(lambda g, out, x, start_dim, end_dim: _reshape_to(g, x),),
+    vjp=(lambda g, out, x, start_dim, end_dim: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,),
     grad_fn=lambda x, start_dim=0, end_dim=-1: _reshape_name(x, flatten_shape(x.shape, start_dim, end_dim)),
     doc="Dims start_dim..end_dim merged into one (the input itself when that changes nothing).",
 )
@@ -280,7 +288,7 @@ def _squeeze_name(x: Any, dim: Any = None) -> str:
 defop(
     name="squeeze", forward=_squeeze, method="squeeze", varargs="dim", pack_single=False, saves="none",
     shape=squeeze_shape, dtype=same_dtype,
-    vjp=(lambda g, out, x, dim: _reshape_to(g, x),), grad_fn=_squeeze_name,
+    vjp=(lambda g, out, x, dim: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,), grad_fn=_squeeze_name,
     doc="Dims of size 1 removed: all of them, or those of dim (an int or a tuple) that have size 1.",
 )
 
@@ -301,7 +309,7 @@ def _unsqueeze(xp: Any, input: Any, dim: int) -> Any:
 defop(
     name="unsqueeze", forward=_unsqueeze, method="unsqueeze", saves="none",
     shape=unsqueeze_shape, dtype=same_dtype,
-    vjp=(lambda g, out, x, dim: _reshape_to(g, x),), grad_fn="UnsqueezeBackward0",
+    vjp=(lambda g, out, x, dim: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,), grad_fn="UnsqueezeBackward0",
     doc="A dim of size 1 inserted at dim (in [-ndim-1, ndim]).",
 )
 
@@ -347,7 +355,7 @@ def _expand(xp: Any, input: Any, size: Any) -> Any:
 # The gradient of a broadcast is the incoming one: the engine's sum_to sums it back.
 defop(
     name="expand", forward=_expand, method="expand", varargs="size", namespace="tensor", saves="none",
-    shape=expand_shape, dtype=same_dtype, vjp=(lambda g, out, x, size: g,), grad_fn="ExpandBackward0",
+    shape=expand_shape, dtype=same_dtype, vjp=(lambda g, out, x, size: g,), fast_vjp=(_same_fast,), grad_fn="ExpandBackward0",
     doc="A broadcast view with dims of size 1 repeated to ``size`` (-1 keeps a dim).",
 )
 
@@ -359,7 +367,7 @@ def _broadcast_to(xp: Any, input: Any, size: Any) -> Any:
 defop(
     name="broadcast_to", forward=_broadcast_to, method="broadcast_to",
     saves="none", shape=lambda s, size: expand_shape(s, _ints(size, "broadcast_to", "size")),
-    dtype=same_dtype, vjp=(lambda g, out, x, size: g,), grad_fn="ExpandBackward0",
+    dtype=same_dtype, vjp=(lambda g, out, x, size: g,), fast_vjp=(_same_fast,), grad_fn="ExpandBackward0",
     doc="``input`` broadcast to ``size``, as ``expand``.",
 )
 

@@ -19,17 +19,15 @@ import numpy as np
 
 from ..dtypes import bool_, float16, float32, float_result, result_type
 from ..errors import ArgumentError, DTypeError, UnsupportedError
-from ._helpers import broadcast_shapes, same_shape
-from .registry import defop
+from ._helpers import broadcast_shapes, promote, same_shape
+from .registry import REGISTRY, call, defop
 
 LN2 = math.log(2.0)
 LN10 = math.log(10.0)
 
 
 def _where(cond: Any, a: Any, b: Any) -> Any:
-    from .. import where
-
-    return where(cond, a, b)
+    return call(REGISTRY["where"], (cond, a, b), {})
 
 
 def _zeros(g: Any, out: Any, *_: Any, **__: Any) -> Any:
@@ -40,11 +38,10 @@ def _zeros(g: Any, out: Any, *_: Any, **__: Any) -> Any:
 
 
 def _ufunc(fn: str) -> Callable[..., Any]:
-    """A forward ``xp.<fn>(input)``, with NumPy's domain warnings silenced (PyTorch gives NaN/inf quietly)."""
+    """A forward ``xp.<fn>(input)`` (``apply`` silences NumPy's domain warnings: PyTorch gives NaN/inf quietly)."""
 
     def forward(xp: Any, input: Any) -> Any:
-        with np.errstate(all="ignore"):
-            return getattr(xp, fn)(input)
+        return getattr(xp, fn)(input)
 
     forward.__name__ = fn
     return forward
@@ -68,17 +65,19 @@ def _float_dtype(x: Any, *_: Any, **__: Any) -> tuple[Any, Any]:
 
 
 def _float_fn(name: str, fn: str | Callable[..., Any], vjp: Callable[..., Any], saves: str, grad_fn: str,
-              doc: str, domain: str = "real", also_functional: Any = False) -> None:
+              doc: str, domain: str = "real", also_functional: Any = False,
+              fast: Callable[..., Any] | None = None) -> None:
     defop(
         name=name, forward=_ufunc(fn) if isinstance(fn, str) else fn, method=name, shape=same_shape,
-        dtype=_float_dtype, vjp=(vjp,), saves=saves, grad_fn=grad_fn, doc=doc, domain=domain,
-        also_functional=also_functional,
+        dtype=_float_dtype, dtype_memo=True, vjp=(vjp,), fast_vjp=None if fast is None else (fast,),
+        saves=saves, grad_fn=grad_fn, doc=doc, domain=domain, also_functional=also_functional,
     )
 
 
 # -- exponentials and logarithms --------------------------------------------------------
 
-_float_fn("exp", "exp", lambda g, out, x: g * out, "output", "ExpBackward0", "e ** input.")
+_float_fn("exp", "exp", lambda g, out, x: g * out, "output", "ExpBackward0", "e ** input.",
+          fast=lambda g, out, ins, p: g * out)  # mul's forward
 _float_fn("exp2", "exp2", lambda g, out, x: g * (out * LN2), "output", "Exp2Backward0", "2 ** input.")
 _float_fn("expm1", "expm1", lambda g, out, x: g * (out + 1), "output", "Expm1Backward0",
           "exp(input) - 1, accurate near 0.")
@@ -95,8 +94,7 @@ _float_fn("sqrt", "sqrt", lambda g, out, x: g / (2 * out), "output", "SqrtBackwa
 
 
 def _rsqrt(xp: Any, input: Any) -> Any:
-    with np.errstate(all="ignore"):
-        return 1 / xp.sqrt(input)
+    return 1 / xp.sqrt(input)
 
 
 _float_fn("rsqrt", _rsqrt, lambda g, out, x: g * out.pow(3) * -0.5, "output", "RsqrtBackward0",
@@ -104,8 +102,7 @@ _float_fn("rsqrt", _rsqrt, lambda g, out, x: g * out.pow(3) * -0.5, "output", "R
 
 
 def _reciprocal(xp: Any, input: Any) -> Any:
-    with np.errstate(all="ignore"):
-        return 1 / input
+    return 1 / input
 
 
 _float_fn("reciprocal", _reciprocal, lambda g, out, x: -g * (out * out), "output", "ReciprocalBackward0",
@@ -125,24 +122,82 @@ _float_fn("acos", "arccos", lambda g, out, x: g * -((-x * x + 1).rsqrt()), "inpu
 _float_fn("atan", "arctan", lambda g, out, x: g / (x * x + 1), "inputs", "AtanBackward0", "Arctangent.")
 _float_fn("sinh", "sinh", lambda g, out, x: g * x.cosh(), "inputs", "SinhBackward0", "Hyperbolic sine.")
 _float_fn("cosh", "cosh", lambda g, out, x: g * x.sinh(), "inputs", "CoshBackward0", "Hyperbolic cosine.")
-_float_fn("tanh", "tanh", lambda g, out, x: g * (1 - out * out), "output", "TanhBackward0",
-          "Hyperbolic tangent; the derivative 1 - tanh(x)**2 is read from the output.", also_functional=True)
+# tanh's and sigmoid's derivatives are ops of their own (PyTorch's tanh_backward and
+# sigmoid_backward): one array expression instead of three engine ops, differentiable again.
+
+def _in_place_ok(t: Any, other: Any) -> bool:
+    """Whether ``t`` (a fresh array) can take ``t * other``'s result in place: same shape and dtype."""
+    return type(t) is np.ndarray and t.shape == other.shape and t.dtype == other.dtype
+
+
+def _tanh_backward(xp: Any, grad_output: Any, output: Any) -> Any:
+    # grad_output * (1 - output * output), step for step, in one fresh array where it can
+    t = output * output
+    if _in_place_ok(t, grad_output):
+        np.subtract(1, t, out=t)
+        np.multiply(grad_output, t, out=t)
+        return t
+    return grad_output * (1 - t)
+
+
+def _tanh_backward_grad_output(h: Any, out: Any, g: Any, y: Any) -> Any:
+    return call(_TANH_BACKWARD, (h, y), {})
+
+
+def _tanh_backward_grad_y(h: Any, out: Any, g: Any, y: Any) -> Any:
+    return h * ((y * -2) * g)  # PyTorch's: grad * (-2 * output * grad_output)
+
+
+_TANH_BACKWARD = defop(
+    name="_tanh_backward", forward=_tanh_backward, inputs=("grad_output", "output"), namespace="tensor",
+    shape=broadcast_shapes, dtype=promote, vjp=(_tanh_backward_grad_output, _tanh_backward_grad_y),
+    grad_fn="TanhBackwardBackward0", doc="grad_output * (1 - output ** 2): tanh's derivative from its output.",
+)
+
+_float_fn("tanh", "tanh", lambda g, out, x: call(_TANH_BACKWARD, (g, out), {}), "output", "TanhBackward0",
+          "Hyperbolic tangent; the derivative 1 - tanh(x)**2 is read from the output.", also_functional=True,
+          fast=lambda g, out, ins, p: _tanh_backward(np, g, out))
 
 
 def _sigmoid(xp: Any, input: Any) -> Any:
-    with np.errstate(all="ignore"):
-        return 1 / (1 + xp.exp(-input))
+    return 1 / (1 + xp.exp(-input))
 
 
-_float_fn("sigmoid", _sigmoid, lambda g, out, x: g * ((1 - out) * out), "output", "SigmoidBackward0",
-          "1 / (1 + exp(-input)); the derivative s * (1 - s) is read from the output.", also_functional=True)
+def _sigmoid_backward(xp: Any, grad_output: Any, output: Any) -> Any:
+    # grad_output * ((1 - output) * output), step for step, in one fresh array where it can
+    t = 1 - output
+    if _in_place_ok(t, grad_output) and t.shape == output.shape:
+        np.multiply(t, output, out=t)
+        np.multiply(grad_output, t, out=t)
+        return t
+    return grad_output * (t * output)
+
+
+def _sigmoid_backward_grad_output(h: Any, out: Any, g: Any, y: Any) -> Any:
+    return call(_SIGMOID_BACKWARD, (h, y), {})
+
+
+def _sigmoid_backward_grad_y(h: Any, out: Any, g: Any, y: Any) -> Any:
+    return (h * g) * (y * -2 + 1)  # PyTorch's: grad * grad_output * (-2 * output + 1)
+
+
+_SIGMOID_BACKWARD = defop(
+    name="_sigmoid_backward", forward=_sigmoid_backward, inputs=("grad_output", "output"), namespace="tensor",
+    shape=broadcast_shapes, dtype=promote, vjp=(_sigmoid_backward_grad_output, _sigmoid_backward_grad_y),
+    grad_fn="SigmoidBackwardBackward0",
+    doc="grad_output * (1 - output) * output: sigmoid's derivative from its output.",
+)
+
+_float_fn("sigmoid", _sigmoid, lambda g, out, x: call(_SIGMOID_BACKWARD, (g, out), {}), "output",
+          "SigmoidBackward0", "1 / (1 + exp(-input)); the derivative s * (1 - s) is read from the output.",
+          also_functional=True, fast=lambda g, out, ins, p: _sigmoid_backward(np, g, out))
 
 
 # -- abs, sign, relu, square ---------------------------------------------------------------
 
 defop(
     name="abs", forward=_ufunc("abs"), method="abs", shape=same_shape,
-    dtype=_not_for("abs_cpu", "Bool"), vjp=(lambda g, out, x: g * x.sign(),), grad_fn="AbsBackward0",
+    dtype=_not_for("abs_cpu", "Bool"), dtype_memo=True, vjp=(lambda g, out, x: g * x.sign(),), grad_fn="AbsBackward0",
     doc="|input|; the gradient at 0 is 0 (g * sign(x)).", aliases=("absolute",),
 )
 
@@ -155,7 +210,7 @@ def _sign(xp: Any, input: Any) -> Any:
 
 
 defop(
-    name="sign", forward=_sign, method="sign", shape=same_shape, dtype=lambda x: (None, x.dtype),
+    name="sign", forward=_sign, method="sign", shape=same_shape, dtype=lambda x: (None, x.dtype), dtype_memo=True,
     vjp=(_zeros,), saves="none", grad_fn="SignBackward0",
     doc="-1, 0 or 1 by the sign of input (0 for NaN); zero gradient.",
 )
@@ -186,7 +241,8 @@ def _functional_relu(relu: Callable[..., Any]) -> Callable[..., Any]:
 
 defop(
     name="relu", forward=_relu, method="relu", shape=same_shape,
-    dtype=_relu_dtype, vjp=(lambda g, out, x: _where(out <= 0, 0, g),), saves="output",
+    dtype=_relu_dtype, dtype_memo=True, vjp=(lambda g, out, x: _where(out <= 0, 0, g),), saves="output",
+    fast_vjp=(lambda g, out, ins, p: np.where(np.less_equal(out, 0), 0, g),),  # le's and where's forwards
     grad_fn="ReluBackward0", doc="max(input, 0) (NaN stays NaN); the gradient at 0 is 0.",
     also_functional=_functional_relu,
 )
@@ -203,7 +259,7 @@ def _square(xp: Any, input: Any) -> Any:
 
 defop(
     name="square", forward=_square, method="square", shape=same_shape,
-    dtype=_square_dtype, vjp=(lambda g, out, x: g * (2 * x),), grad_fn="PowBackward0",
+    dtype=_square_dtype, dtype_memo=True, vjp=(lambda g, out, x: g * (2 * x),), grad_fn="PowBackward0",
     doc="input * input (PyTorch runs pow(input, 2): integers stay integral, bool becomes int64).",
 )
 
@@ -221,7 +277,7 @@ def _rounding(fn: str) -> Callable[..., Any]:
 for _name, _fn in (("floor", "floor"), ("ceil", "ceil"), ("trunc", "trunc")):
     defop(
         name=_name, forward=_rounding(_fn), method=_name, shape=same_shape,
-        dtype=_not_for(f"{_name}_vml_cpu", "Bool"), vjp=(_zeros,), saves="none",
+        dtype=_not_for(f"{_name}_vml_cpu", "Bool"), dtype_memo=True, vjp=(_zeros,), saves="none",
         grad_fn=f"{_name.capitalize()}Backward0",
         doc=f"{_name} of each element (integers unchanged); zero gradient.",
         aliases=("fix",) if _name == "trunc" else (),
@@ -233,12 +289,11 @@ def _round(xp: Any, input: Any, *, decimals: int | None = None) -> Any:
         return input.copy()
     if not decimals:
         return xp.rint(input)  # half to even, as PyTorch's nearbyint
-    with np.errstate(all="ignore"):
-        if decimals > 0:
-            scale = input.dtype.type(10.0**decimals)
-            return xp.rint(input * scale) / scale
-        scale = input.dtype.type(10.0**-decimals)
-        return xp.rint(input / scale) * scale
+    if decimals > 0:
+        scale = input.dtype.type(10.0**decimals)
+        return xp.rint(input * scale) / scale
+    scale = input.dtype.type(10.0**-decimals)
+    return xp.rint(input / scale) * scale
 
 
 def _round_dtype(x: Any, *, decimals: int | None = None) -> tuple[None, Any]:
@@ -251,7 +306,7 @@ def _round_dtype(x: Any, *, decimals: int | None = None) -> tuple[None, Any]:
 
 
 defop(
-    name="round", forward=_round, method="round", shape=same_shape, dtype=_round_dtype,
+    name="round", forward=_round, method="round", shape=same_shape, dtype=_round_dtype, dtype_memo=True,
     vjp=(_zeros,), saves="none",
     grad_fn=lambda x, decimals=None: "RoundBackward0" if decimals is None else "RoundBackward1",
     doc="Round half to even, to `decimals` decimal places (0 when omitted); zero gradient.",
