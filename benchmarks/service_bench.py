@@ -57,8 +57,12 @@ class Server:
     def __init__(self, app: str, workers: int, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port),
-               "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+        if app == "app.main:app":  # the service as deployed: its own command (SO_REUSEPORT workers)
+            exe = str(Path(sys.executable).parent / "gradient-service")
+            cmd = [exe, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)]
+        else:  # the peer as a user would run it
+            cmd = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
         full_env = {**os.environ, "GRADIENT_SERVICE_LOG_LEVEL": "warning", **(env or {})}
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL, start_new_session=True)
@@ -218,7 +222,7 @@ def main() -> int:
     rows.append(f"| {n_big:,}-element request | ms per request | in-process floor ms | ratio |")
     rows.append("|---|---|---|---|")
     for enc, (ms, floor) in big.items():
-        what = "orjson loads + NumPy + dumps" if enc == "json" else "stdlib base64 decode + encode"
+        what = "orjson loads + dumps" if enc == "json" else "stdlib base64 decode + encode"
         rows.append(f"| {enc} | {ms:.1f} | {floor:.1f} ({what}) | {ms / floor:.2f} |")
     text = "\n".join(rows) + "\n"
     print(text)
