@@ -8,14 +8,17 @@ the next op boundary, which frees its slot.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from .service.evaluate import Outcome, finish, plan_request
+from .service.evaluate import finish, plan_request
 from .service.execute import CancelToken
 from .service.jsonbody import parse_body
-from .service.plan import Plan
+
+T = TypeVar("T")
 
 
 async def run_evaluation(request: Request, body: bytes) -> bytes:
@@ -34,14 +37,15 @@ async def run_evaluation(request: Request, body: bytes) -> bytes:
         if plan.held_elements <= settings.inline_elements and not verify:
             outcome = finish(plan, token)
         else:
-            outcome = await _in_thread_until_disconnect(request, plan, token)
+            outcome = await in_thread_until_disconnect(request, finish, plan, token=token)
     request.scope["state"].get("access", {}).update(nodes=outcome.nodes, elements=outcome.elements)
     state.metrics.observe_evaluation(outcome.forward_s, outcome.backward_s, outcome.elements)
     return outcome.body
 
 
-async def _in_thread_until_disconnect(request: Request, plan: Plan, token: CancelToken) -> Outcome:
-    work = asyncio.ensure_future(run_in_threadpool(finish, plan, token))
+async def in_thread_until_disconnect(request: Request, fn: Callable[..., T], *args: Any, token: CancelToken) -> T:
+    """Run ``fn(*args, token)`` in a worker thread; a client that goes away cancels it via ``token``."""
+    work = asyncio.ensure_future(run_in_threadpool(fn, *args, token))
 
     async def watch() -> None:
         while not work.done():

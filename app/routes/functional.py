@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from ..examples import FUNCTIONAL_EXAMPLES, GRADCHECK_EXAMPLES
+from ..runner import in_thread_until_disconnect
 from ..service import functional, verify
 from ..service.errors import UnsupportedMediaType
 from ..service.execute import CancelToken
@@ -56,27 +56,10 @@ async def serve(request: Request, prepare: Callable[[Any, Limits], Job]) -> Resp
         else:
             doc = await run_in_threadpool(parse_body, body, settings.max_json_depth)
             job = await run_in_threadpool(prepare, doc, state.limits)
-        out = await _in_thread_until_disconnect(request, job, CancelToken(settings.time_limit_s))
+        # repeated passes are never cheap enough for the event loop
+        out = await in_thread_until_disconnect(request, job.run, token=CancelToken(settings.time_limit_s))
     request.scope["state"].get("access", {}).update(nodes=job.nodes, elements=job.elements)
     return Response(out, media_type="application/json")
-
-
-async def _in_thread_until_disconnect(request: Request, job: Job, token: CancelToken) -> bytes:
-    """Repeated passes are never cheap enough for the event loop; a client that goes away cancels the run."""
-    work = asyncio.ensure_future(run_in_threadpool(job.run, token))
-
-    async def watch() -> None:
-        while not work.done():
-            if await request.is_disconnected():
-                token.cancel()
-                return
-            await asyncio.sleep(0.05)
-
-    watcher = asyncio.ensure_future(watch())
-    try:
-        return await asyncio.shield(work)
-    finally:
-        watcher.cancel()
 
 
 def _openapi_body(model: type[BaseModel], examples: dict[str, Any]) -> dict[str, Any]:

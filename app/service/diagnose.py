@@ -283,7 +283,7 @@ def _trace_forward(plan: Plan, env: dict[str, engine.Tensor]) -> dict[str, Any] 
                     "message": f"The gradient that node '{pn.id}' (grad) computed is not finite."}
         if isinstance(v, OpCall):
             try:
-                _Replay(env, pn.id, loc, plan.device).eval(v)
+                _Replay(env, pn.id, loc, plan.device).evaluate_arg(v)
             except _Found as hit:
                 return hit.origin
     return None
@@ -298,7 +298,7 @@ class _Replay:
         self.node = node
         self.loc = loc
 
-    def eval(self, a: Any) -> Any:
+    def evaluate_arg(self, a: Any) -> Any:
         if isinstance(a, Ref):
             return self.env[a.name]
         if isinstance(a, Lit):
@@ -306,15 +306,15 @@ class _Replay:
         if isinstance(a, ConstTensor):
             return engine.tensor(a.array, device=self.device)
         if isinstance(a, ListArg):
-            return [self.eval(x) for x in a.items]
+            return [self.evaluate_arg(x) for x in a.items]
         if isinstance(a, KeyArg):
-            items = tuple(self.eval(x) for x in a.items)
+            items = tuple(self.evaluate_arg(x) for x in a.items)
             return items[0] if a.single else items
         if isinstance(a, Alias):
             return self.env[a.ref.name]
         if isinstance(a, OpCall):
-            args = [self.eval(x) for x in a.args]
-            kwargs = {k: self.eval(v) for k, v in a.kwargs.items()}
+            args = [self.evaluate_arg(x) for x in a.args]
+            kwargs = {k: self.evaluate_arg(v) for k, v in a.kwargs.items()}
             out = call(a.op, args, kwargs)
             if _bad(out):
                 ins = self._inputs(a, args, kwargs)

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -47,3 +54,49 @@ def problem_of(response: httpx.Response, status: int) -> dict[str, Any]:
     for leak in ("Traceback", "File \"", "/work/", "site-packages", "<engine.", "object at 0x", "numpy"):
         assert leak not in text, f"internal detail {leak!r} in {text}"
     return body
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def readme_serve_command() -> str:
+    """The first command of the README's quick start (the one that starts the service)."""
+    text = (ROOT / "README.md").read_text()
+    match = re.search(r"^\s*(make serve)\s*$", text, re.M)
+    assert match, "the README must give `make serve` as the command that starts the service"
+    return match.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = free_port()
+    cmd = readme_serve_command().split() + [f"PORT={port}", "HOST=127.0.0.1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, env={**os.environ, "GRADIENT_SERVICE_LOG_LEVEL": "warning"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                pytest.fail(f"server exited: {out[-2000:]}")
+            try:
+                if httpx.get(url + "/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not come up in 60 s")
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -39,43 +37,6 @@ def _unavailable(reason: str) -> None:
     if REQUIRED:
         pytest.fail(f"{reason}: CI must install it (.ci/run runs `make test`, whose system-deps does)")
     pytest.skip(f"{reason} (apt-get install chromium chromium-driver; pip install selenium); CI installs it")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """``make serve`` (the README's command) on a free loopback port."""
-    port = free_port()
-    proc = subprocess.Popen(["make", "serve", f"PORT={port}", "HOST=127.0.0.1"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True,
-                            env={**os.environ, "GRADIENT_SERVICE_LOG_LEVEL": "warning"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"server exited: {out[-2000:]}")
-            try:
-                if httpx.get(url + "/v1/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            pytest.fail("server did not come up in 60 s")
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="module")
