@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import builtins
+
 from . import autograd, cuda, nn
-from . import ops as _ops  # registers every op
+from . import ops as _ops  # noqa: F401 - imported for its registrations (every op)
 from ._bind import attach_methods, public_functions
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
@@ -33,7 +35,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .dtypes import bool_ as bool  # noqa: A001 - torch.bool
+from .dtypes import bool_ as bool  # noqa: A004, F401 - torch.bool
 from .dtypes import dtype, float16, float32, float64, get_default_dtype, int32, int64, promote_types, set_default_dtype
 from .dtypes import result_type as _result_type
 from .errors import (
@@ -56,7 +58,8 @@ int, long = int32, int64  # noqa: A001
 
 attach_methods()
 _torch_fns, _functional_fns = public_functions()
-globals().update({k: v for k, v in _torch_fns.items() if k not in globals() or k in ("abs", "pow", "sum", "max", "min", "round")})
+_SHADOWED = ("abs", "pow", "sum", "max", "min", "round")  # torch.X where Python has a builtin X
+globals().update({k: v for k, v in _torch_fns.items() if k not in globals() or k in _SHADOWED})
 nn.functional.__dict__.update(_functional_fns)
 
 
@@ -65,11 +68,11 @@ def result_type(tensor1: object, tensor2: object) -> dtype:
     return _result_type(tensor1, tensor2)
 
 
-def is_tensor(obj: object) -> bool:
+def is_tensor(obj: object) -> builtins.bool:
     return isinstance(obj, Tensor)
 
 
-def numel(input: Tensor) -> int:
+def numel(input: Tensor) -> builtins.int:
     return input.numel()
 
 

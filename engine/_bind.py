@@ -93,7 +93,7 @@ def attach_methods() -> None:
             return lambda self, other: call(op, (other, self), {})
         return lambda self, other: call(op, (self, other), {})
 
-    ops: dict[str, Callable[..., Any]] = {
+    ops: dict[str, Any] = {  # functions, and properties (T, mT)
         "__add__": binary("add"),
         "__radd__": binary("add"),
         "__sub__": binary("sub"),

@@ -18,6 +18,8 @@ class device:  # noqa: N801 - named as torch.device
     """A device: ``cpu`` or ``cuda`` (index 0)."""
 
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
     def __init__(self, spec: str | device = "cpu", index: int | None = None) -> None:
         if isinstance(spec, device):

@@ -36,9 +36,9 @@ class ArgumentError(EngineError, TypeError):
     """Wrong arguments to an op: arity, names, types."""
 
 
-class IndexError_(EngineError, IndexError):  # noqa: N801 - mirrors the built-in
+class IndexError_(EngineError, IndexError):  # noqa: N801, N818 - mirrors the built-in
     """An index or dim out of range."""
 
 
-class ValueError_(EngineError, ValueError):  # noqa: N801 - mirrors the built-in
+class ValueError_(EngineError, ValueError):  # noqa: N801, N818 - mirrors the built-in
     """A value PyTorch rejects with ValueError (bad reduction name, ...)."""

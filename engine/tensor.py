@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -70,6 +71,10 @@ class Tensor:
     _grad: Tensor | None = None
     _retains_grad: bool = False
     _accumulator: Any = None  # a weak reference to its AccumulateGrad node, once asked for
+
+    if TYPE_CHECKING:  # the op methods and operators are attached from the registry (engine._bind)
+        def __getattr__(self, name: str) -> Any: ...
+        def __getitem__(self, key: Any) -> Tensor: ...
 
     @classmethod
     def _wrap(cls, data: Any, dtype: DType, node: Node | None) -> Tensor:
@@ -225,7 +230,7 @@ class Tensor:
         inputs: Tensor | Sequence[Tensor] | None = None,
     ) -> None:
         """Accumulate the gradient of this tensor into the leaves' ``.grad`` (``torch.Tensor.backward``)."""
-        _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _backward(self, gradient, retain_graph, create_graph, None, inputs)
 
     def detach(self) -> Tensor:
         """A tensor sharing this one's data, outside the graph."""
@@ -326,12 +331,12 @@ class Tensor:
             return format(self.item(), spec)
         return format(repr(self), spec)
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:  # (builtins: the methods bool/int/float shadow them here)
         if self._data.size != 1:
             raise AutogradError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self._data.reshape(()).item())
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         if self._rg:
             import warnings
 
@@ -343,10 +348,10 @@ class Tensor:
             )
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return int(self.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> builtins.int:
         if self._dtype.is_floating_point or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
@@ -356,10 +361,10 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> builtins.int:
         return id(self)
 
-    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+    def __deepcopy__(self, memo: dict[builtins.int, Any]) -> Tensor:
         if self.grad_fn is not None:
             raise AutogradError(
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at "
@@ -373,7 +378,7 @@ class Tensor:
     def data(self) -> Tensor:
         return self.detach()
 
-    def new_tensor(self, data: Any, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
+    def new_tensor(self, data: Any, dtype: DType | None = None, requires_grad: builtins.bool = False) -> Tensor:
         from .creation import tensor
 
         return tensor(data, dtype=dtype or self.dtype, device=self.device, requires_grad=requires_grad)

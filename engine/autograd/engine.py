@@ -7,6 +7,11 @@ contributed; then its op's derivative rules run (under ``no_grad`` unless
 written only once the whole pass succeeded, so a failing backward leaves no
 partial gradients (PyTorch may have written some by then; we choose all or none).
 A node's saved tensors are freed as it runs, unless ``retain_graph``.
+
+The order is decreasing creation order (``Node.seq``), taken from a heap as gradients
+reach nodes. Without ``create_graph`` (nothing recorded), ops' array rules
+(``Op.fast_vjp``) run in place of their engine-op rules, on the same NumPy calls, and
+gradients in flight stay arrays (``_drain_arrays``).
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ from __future__ import annotations
 import sys
 import time
 import warnings
-from heapq import heappop, heappush
 from collections.abc import Callable, Mapping
+from heapq import heappop, heappush
 from operator import attrgetter
 from typing import Any
 
@@ -43,12 +48,12 @@ SAME: Any = None
 
 def _late_imports() -> None:
     global Tensor, _wrap, _sum_to, _sum_to_array, SAME
+    from ..ops import registry
     from ..ops._helpers import sum_to, sum_to_array
-    from ..ops.registry import SAME as same
     from ..tensor import Tensor as TensorClass
     from ..tensor import wrap
 
-    Tensor, _wrap, _sum_to, _sum_to_array, SAME = TensorClass, wrap, sum_to, sum_to_array, same
+    Tensor, _wrap, _sum_to, _sum_to_array, SAME = TensorClass, wrap, sum_to, sum_to_array, registry.SAME
     _calibrate()
 
 
@@ -179,7 +184,9 @@ def run(
         _late_imports()
     arrays = not create_graph  # the array rules and sums may stand in
     p = _Pass(retain_graph, accumulate, arrays)
-    for out, g in zip(outputs, grads):  # (one gradient per output: _make_grads' promise)
+    for i in range(len(outputs)):  # (one gradient per output: _make_grads' promise)
+        out = outputs[i]
+        g = grads[i]
         if g is None:
             continue
         node = out.grad_fn
@@ -279,17 +286,17 @@ def _run_node(p: _Pass, node: Node, g: Any) -> None:
     if not p.retain_graph and op._frees:  # free what it saved as it runs (we hold it here)
         node._saved = node._out = node._arrays = None
     out = None if o is None else _wrap(o, node.out_meta[1], node)
-    rules = op.vjp
+    rules: Any = op.vjp
     params = node.params
     if op.list_input:
-        results = rules[0](g, out, *saved, **params)  # type: ignore[index]
+        results = rules[0](g, out, *saved, **params)
         for e, gi in zip(node.edges, results, strict=False):
             if e is not None and gi is not None:
                 _route(p, e, gi)
         return
     fast = op.fast_vjp if p.arrays and ins is not None and type(g._data) is np.ndarray else None
     for i, e in enumerate(node.edges):
-        rule = rules[i]  # type: ignore[index]
+        rule = rules[i]
         if e is None or rule is None:
             continue
         if needed is not None and not _wanted(e, needed, p.target_nodes, p.target_leaves):
@@ -361,9 +368,14 @@ def _drain_arrays(p: _Pass, deadline: Any) -> None:
         if not retain_graph and op._frees:  # free what it saved as it runs (we hold it here)
             node._saved = node._out = node._arrays = None
         params = node.params
-        for e, f, rule in zip(node.edges, fast, op.vjp):  # type: ignore[arg-type]
+        edges = node.edges
+        rules: Any = op.vjp
+        for i in range(len(edges)):  # (one rule and one array rule per edge)
+            e = edges[i]
+            rule = rules[i]
             if e is None or rule is None:
                 continue
+            f = fast[i]
             r = None if f is None else f(gd, o, ins, params)
             if r is None:  # no array rule for this input (or not for these arguments): the rule
                 gt = g if g is not gd else wrap(gd, node.out_meta[1], None)

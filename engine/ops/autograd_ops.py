@@ -8,14 +8,23 @@ from .. import backend, dtypes
 from ._helpers import same_dtype, same_shape
 from .registry import defop
 
+
+def _detach(xp: Any, input: Any) -> Any:
+    return input
+
+
+def _clone(xp: Any, input: Any) -> Any:
+    return input.copy()
+
+
 defop(
-    name="detach", forward=lambda xp, input: input, method="detach", shape=same_shape,
+    name="detach", forward=_detach, method="detach", shape=same_shape,
     dtype=same_dtype, vjp=None, grad_fn="", saves="none",
     doc="The same values, cut from the graph (requires_grad=False).",
 )
 
 defop(
-    name="clone", forward=lambda xp, input: input.copy(), method="clone", shape=same_shape,
+    name="clone", forward=_clone, method="clone", shape=same_shape,
     dtype=same_dtype, vjp=(lambda g, out, x: g,), grad_fn="CloneBackward0", saves="none",
     doc="A copy that stays in the graph (its gradient passes straight through).",
 )

@@ -239,7 +239,7 @@ def _sum(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: 
     return xp.sum(input, axis=_dims(dim, input.ndim), keepdims=keepdim, dtype=_acc(input))
 
 
-_add_reduce = np.add.reduce
+_add_reduce: Any = np.add.reduce
 
 
 def _reduce_shape(s: Shape, dim: Any = None, keepdim: bool = False, **_: Any) -> Shape:

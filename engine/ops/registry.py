@@ -6,6 +6,12 @@ array exists), its vector-Jacobian products written with engine ops (so they are
 differentiable again), its ``grad_fn`` name(s), where PyTorch exposes it (``torch.X``,
 ``torch.nn.functional.X``, ``Tensor.X``), sample domains for tests and a one-line doc.
 Everything else (public functions, Tensor methods, ``/v1/ops``) is derived from here.
+
+For speed an entry may also say that its dtype rule can be memoised (``dtype_memo``) and
+give its rules again on arrays (``fast_vjp``), which a backward pass that records no
+graph runs instead of the engine ops the rules are written with; hot derivatives that
+would take several ops are private ops of their own (``_tanh_backward``, ``_pow_backward``,
+``_sum_backward``), differentiable again as any op, as PyTorch's ``*_backward`` kernels.
 """
 
 from __future__ import annotations
@@ -100,10 +106,12 @@ class Op:
     # True says which answers to keep (``pow``: floating ones; an integer power checks the exponent)
     dtype_memo: bool | Callable[[tuple[Any, Any]], bool] = False
     # the rules again, on arrays, for a backward pass that records no graph (``create_graph=False``):
-    # per input, ``fast(g, out, ins, params) -> array`` (or ``g`` itself, a Tensor) doing exactly the
-    # array work the rule's engine ops would (so the result is the same, bit for bit), or None to run
-    # the rule itself. The backward pass uses them where every tensor involved is a NumPy array of
-    # the output's dtype (``g``, ``out`` as arrays; ``ins`` the saved inputs with tensors as arrays).
+    # per input, ``fast(g, out, ins, params)`` doing exactly the array work the rule's engine ops
+    # would (the same NumPy calls, so the result is the same, bit for bit) and returning the array,
+    # ``SAME`` (the incoming gradient itself), or None (not here: run the rule), or None in place of
+    # a function. The backward pass uses them where ``g`` and every saved input tensor are NumPy
+    # arrays of the output's dtype: ``g`` and ``out`` come as arrays, ``ins`` is ``Node._arrays``
+    # (the inputs as arrays and Python numbers) for ops that save inputs, else what was saved.
     fast_vjp: tuple[Callable[..., Any] | None, ...] | None = None
     params: tuple[Param, ...] = field(default=(), init=False)
     # derived in __post_init__
@@ -304,7 +312,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     state = STATE
     if state.deadline is not None:
         _check_deadline(state.deadline)
-    x = ins[0] if ins else None
+    x: Any = ins[0] if ins else None
     if not (op._plain and type(x) is _Tensor and type(data := x._data) is _ndarray):
         return _apply_general(op, ins, params)
     memo = op._dtype_memo
@@ -337,7 +345,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         if out.dtype is not out_np and out.dtype != out_np:
             out = out.astype(out_np)
         if not x._rg or not state.grad_enabled or op.vjp is None:
-            return _wrap(out, out_dtype, None)  # type: ignore[no-any-return]
+            return _wrap(out, out_dtype, None)
         if not out_dtype.is_floating_point:
             return _not_floating(op, out, out_dtype)
         name = op._name
@@ -355,7 +363,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
             m.device = _CPU
             node = Node(op, name, (m,), params, (x.grad_fn or x,), (),
                         out if op._saves_output else None, (out.shape, out_dtype))
-        return _wrap(out, out_dtype, node)  # type: ignore[no-any-return]
+        return _wrap(out, out_dtype, node)
 
     # -- two inputs: a tensor and a tensor on the same device, or a Python number ----------
     y = ins[1]
@@ -397,7 +405,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     if out.dtype is not out_np and out.dtype != out_np:
         out = out.astype(out_np)
     if not (x._rg or (ty is _Tensor and y._rg)) or not state.grad_enabled or op.vjp is None:
-        return _wrap(out, out_dtype, None)  # type: ignore[no-any-return]
+        return _wrap(out, out_dtype, None)
     if not out_dtype.is_floating_point:
         return _not_floating(op, out, out_dtype)
     name = op._name
@@ -423,7 +431,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         m.device = _CPU
         node = Node(op, name, (m, _meta(y) if ty is _Tensor else y), params, edges, scalars,
                     out if op._saves_output else None, (out.shape, out_dtype))
-    return _wrap(out, out_dtype, node)  # type: ignore[no-any-return]
+    return _wrap(out, out_dtype, node)
 
 
 def _check_deadline(deadline: Any) -> None:
@@ -440,7 +448,7 @@ def _refused(op: Op, ins: Sequence[Any], params: Any, exc: Exception) -> None:
 def _not_floating(op: Op, out: Any, out_dtype: DType) -> Tensor:
     """An output that requires grad but is not floating: ``x.long()`` just does not require grad."""
     if op.name == "_to_copy":
-        return _wrap(out, out_dtype, None)  # type: ignore[no-any-return]
+        return _wrap(out, out_dtype, None)
     raise AutogradError(f"Autograd not support dtype: {out_dtype._short}")
 
 
@@ -456,7 +464,7 @@ def _dtype_rule(op: Op, memo: dict[tuple[Any, ...], Any], key: tuple[Any, ...], 
     keep = op._memo_keep
     if len(memo) < 512 and (keep is None or keep(hit)):
         memo[key] = hit
-    return hit  # type: ignore[no-any-return]
+    return hit
 
 
 def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
@@ -466,7 +474,7 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     if list_input:
         _check_list(op, ins[0], params)
     if op.identity is not None and isinstance(ins[0], Tensor) and op.identity(*ins, **params):
-        return ins[0]  # type: ignore[no-any-return]
+        return ins[0]
     flat = (*ins[0], *ins[1:]) if list_input else ins
     first = None
     requires = False
@@ -535,7 +543,7 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     if out.dtype is not out_np and out.dtype != out_np:
         out = out.astype(out_np)
     if not requires or op.vjp is None or not STATE.grad_enabled:
-        return _wrap(out, out_dtype, None)  # type: ignore[no-any-return]
+        return _wrap(out, out_dtype, None)
     if not out_dtype.is_floating_point:
         return _not_floating(op, out, out_dtype)
 
@@ -553,7 +561,7 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         arrays = _uniform_arrays(ins, out_dtype)
     node = Node(op, name, saved, params, edges, scalars, out if op._saves_output else None,
                 (out.shape, out_dtype), arrays)
-    return _wrap(out, out_dtype, node)  # type: ignore[no-any-return]
+    return _wrap(out, out_dtype, node)
 
 
 def _uniform_arrays(ins: tuple[Any, ...], dt: DType) -> tuple[Any, ...] | None:

@@ -355,7 +355,8 @@ def _expand(xp: Any, input: Any, size: Any) -> Any:
 # The gradient of a broadcast is the incoming one: the engine's sum_to sums it back.
 defop(
     name="expand", forward=_expand, method="expand", varargs="size", namespace="tensor", saves="none",
-    shape=expand_shape, dtype=same_dtype, vjp=(lambda g, out, x, size: g,), fast_vjp=(_same_fast,), grad_fn="ExpandBackward0",
+    shape=expand_shape, dtype=same_dtype, vjp=(lambda g, out, x, size: g,), fast_vjp=(_same_fast,),
+    grad_fn="ExpandBackward0",
     doc="A broadcast view with dims of size 1 repeated to ``size`` (-1 keeps a dim).",
 )
 
