@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import problem
+from .problems import send_problem
 from .service.errors import LimitExceeded
 
 
@@ -64,8 +64,6 @@ class BodyLimitMiddleware:
 
     async def _reject(self, send: Send, size: int) -> None:
         what = f"{size} bytes" if size >= 0 else "an unreadable Content-Length"
-        response = problem(413, "limit-exceeded", "Request over a limit",
+        await send_problem(send, 413, "limit-exceeded", "Request over a limit",
                            f"request body of {what} is over the limit (max_body_bytes) of {self.max_bytes} bytes",
                            headers={"Connection": "close"})
-        await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
-        await send({"type": "http.response.body", "body": response.body})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from typing import Literal
@@ -40,38 +41,25 @@ class Settings(BaseSettings):
     max_requests: int = Field(0, description="Recycle a worker after this many requests (0: never).")
     max_requests_jitter: int = Field(0, description="Random extra requests before recycling, per worker.")
 
-    max_rank: int = 8
-    max_dim_size: int = 10_000_000
-    max_tensor_elements: int = 10_000_000
-    max_total_elements: int = 50_000_000
-    max_response_elements: int = 20_000_000
-    max_nodes: int = 1_000
-    max_backward_steps: int = 64
-    max_expr_length: int = 10_000
-    max_expr_tokens: int = 2_000
-    max_expr_depth: int = 64
-    max_inline_depth: int = 32
-    max_flops: float = 2e10
-    gpu_min_elements: int = Field(1_000_000, description="Under device auto, plans this big run on the GPU.")
+    # The per-request limits: defaults live once, on Limits.
+    max_rank: int = Limits.max_rank
+    max_dim_size: int = Limits.max_dim_size
+    max_tensor_elements: int = Limits.max_tensor_elements
+    max_total_elements: int = Limits.max_total_elements
+    max_response_elements: int = Limits.max_response_elements
+    max_nodes: int = Limits.max_nodes
+    max_backward_steps: int = Limits.max_backward_steps
+    max_expr_length: int = Limits.max_expr_length
+    max_expr_tokens: int = Limits.max_expr_tokens
+    max_expr_depth: int = Limits.max_expr_depth
+    max_inline_depth: int = Limits.max_inline_depth
+    max_flops: float = Limits.max_flops
+    gpu_min_elements: int = Field(Limits.gpu_min_elements,
+                                  description="Under device auto, plans this big run on the GPU.")
 
     def limits(self) -> Limits:
-        """The per-request limits the planner checks."""
-        return Limits(
-            max_rank=self.max_rank,
-            max_dim_size=self.max_dim_size,
-            max_tensor_elements=self.max_tensor_elements,
-            max_total_elements=self.max_total_elements,
-            max_response_elements=self.max_response_elements,
-            max_nodes=self.max_nodes,
-            max_backward_steps=self.max_backward_steps,
-            max_expr_length=self.max_expr_length,
-            max_expr_tokens=self.max_expr_tokens,
-            max_expr_depth=self.max_expr_depth,
-            max_inline_depth=self.max_inline_depth,
-            max_flops=self.max_flops,
-            default_device=self.default_device,
-            gpu_min_elements=self.gpu_min_elements,
-        )
+        """The per-request limits the planner checks (every Limits field, from these settings)."""
+        return Limits(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Limits)})
 
 
 @functools.cache

@@ -10,7 +10,7 @@ import zlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .problems import problem
+from .problems import send_problem
 
 
 class GzipRequestMiddleware:
@@ -28,7 +28,7 @@ class GzipRequestMiddleware:
             await self.app(scope, receive, send)
             return
         if encoding.strip().lower() != b"gzip":
-            await self._reply(send, 415, "unsupported-media-type", "Unsupported media type",
+            await send_problem(send, 415, "unsupported-media-type", "Unsupported media type",
                               f"Content-Encoding {encoding.decode('latin-1')[:40]!r} is not supported (gzip is)")
             return
         inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
@@ -43,12 +43,12 @@ class GzipRequestMiddleware:
             try:
                 chunk = inflater.decompress(message.get("body", b""), self.max_bytes + 1 - size)
             except zlib.error:
-                await self._reply(send, 400, "malformed-body", "Malformed body", "the gzip body could not be inflated")
+                await send_problem(send, 400, "malformed-body", "Malformed body", "the gzip body could not be inflated")
                 return
             size += len(chunk)
             parts.append(chunk)
             if size > self.max_bytes or inflater.unconsumed_tail:
-                await self._reply(send, 413, "limit-exceeded", "Request over a limit",
+                await send_problem(send, 413, "limit-exceeded", "Request over a limit",
                                   "the inflated request body is over the limit (max_body_bytes) of "
                                   f"{self.max_bytes} bytes")
                 return
@@ -65,8 +65,3 @@ class GzipRequestMiddleware:
             return await receive()
 
         await self.app({**scope, "headers": new_headers}, inflated_receive, send)
-
-    async def _reply(self, send: Send, status: int, slug: str, title: str, detail: str) -> None:
-        response = problem(status, slug, title, detail)
-        await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
-        await send({"type": "http.response.body", "body": response.body})

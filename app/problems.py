@@ -30,6 +30,14 @@ def problem(status: int, slug: str, title: str, detail: str, loc: Any = (), head
     return Response(orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+async def send_problem(send: Any, status: int, slug: str, title: str, detail: str,
+                       headers: dict[str, str] | None = None) -> None:
+    """Answer with a problem document straight from ASGI middleware (before any route runs)."""
+    response = problem(status, slug, title, detail, headers=headers)
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
 def from_service_error(exc: ServiceError) -> Response:
     headers = {"Retry-After": "1"} if exc.status == 503 else None
     return problem(exc.status, exc.slug, exc.title, exc.detail, exc.loc, headers, **exc.extra)
