@@ -17,7 +17,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_conforms(case: schemathesis.Case) -> None:
     # A schema-valid request may still be wrong (unknown names, shapes that do not broadcast):
     # the schema cannot say that, so "valid means accepted" is not one of our checks.
