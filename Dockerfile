@@ -2,6 +2,17 @@
 #   docker build -t gradient-service .
 #   docker build --build-arg EXTRAS=gpu -t gradient-service:gpu .   (adds CuPy for NVIDIA hosts)
 #   docker run -p 8000:8000 -e GRADIENT_SERVICE_WORKERS=2 gradient-service
+# The engine's hot modules are compiled by Cython (setup.py) in a build stage with a C compiler;
+# the image itself carries no compiler.
+FROM python:3.11-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY pyproject.toml setup.py README.md ./
+COPY engine ./engine
+COPY app ./app
+RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
+
 FROM python:3.11-slim
 
 ARG EXTRAS=""
@@ -20,9 +31,8 @@ RUN mkdir -p engine app && touch engine/__init__.py app/__init__.py \
     && pip install --no-compile ".${EXTRAS:+[$EXTRAS]}" \
     && pip uninstall -y gradient-service
 
-COPY engine ./engine
-COPY app ./app
-RUN pip install --no-compile --no-deps ".${EXTRAS:+[$EXTRAS]}" \
+COPY --from=build /wheels /wheels
+RUN pip install --no-compile --no-deps /wheels/*.whl && rm -rf /wheels \
     && useradd --create-home --uid 10001 service
 
 USER service

@@ -8,14 +8,24 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # The runtime alone for serving; the test and dev extras (PyTorch as the oracle) for testing.
+# The editable install itself compiles nothing (a pip build would recompile every module each
+# time); the engine's hot modules are compiled in place below, only those whose source changed.
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
+	GRADIENT_SERVICE_PURE_PYTHON=1 $(PY) -m pip install -q -e .
+	$(PY) -m pip install -q 'Cython>=3.1' 'setuptools>=68'
+	touch $@
+
+# Cython-compiled engine modules (setup.py, engine/_compiled.py), rebuilt when a source changes;
+# without a C compiler the build says so and the engine runs as pure Python.
+ENGINE_SOURCES := $(wildcard engine/*.py engine/*/*.py) setup.py
+$(VENV)/.compiled: $(VENV)/.runtime $(ENGINE_SOURCES)
+	$(PY) setup.py -q build_ext --inplace
 	touch $@
 
 $(VENV)/.test: $(VENV)/.runtime
-	$(PY) -m pip install -q -e '.[test,dev]'
+	GRADIENT_SERVICE_PURE_PYTHON=1 $(PY) -m pip install -q -e '.[test,dev]'
 	touch $@
 
 # System packages some tests drive: Graphviz's `dot` (SVG of POST /v1/graph) and Chromium with
@@ -23,8 +33,9 @@ $(VENV)/.test: $(VENV)/.runtime
 # when running as root (CI); elsewhere those tests say what is missing and skip (in CI they fail).
 SYSTEM_DEPS := dot:graphviz chromium:chromium chromedriver:chromium-driver
 
-.PHONY: install serve test lint bench openapi system-deps
-install: $(VENV)/.test
+.PHONY: install build serve test lint bench openapi system-deps
+install: $(VENV)/.test $(VENV)/.compiled
+build: $(VENV)/.compiled
 
 system-deps:
 	@missing=""; for dep in $(SYSTEM_DEPS); do \
@@ -38,17 +49,17 @@ system-deps:
 	  fi; \
 	fi
 
-serve: $(VENV)/.runtime
+serve: $(VENV)/.compiled
 	$(VENV)/bin/gradient-service serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.test system-deps
+test: $(VENV)/.test $(VENV)/.compiled system-deps
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 -p no:cacheprovider
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check engine app tests benchmarks
 	$(VENV)/bin/mypy
 
-bench: $(VENV)/.test
+bench: $(VENV)/.test $(VENV)/.compiled
 	$(PY) benchmarks/engine_bench.py
 
 openapi: $(VENV)/.runtime

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 
 from . import autograd, cuda, nn
 from . import ops as _ops  # noqa: F401 - imported for its registrations (every op)
 from ._bind import attach_methods, public_functions
+from ._compiled import build_info
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .creation import (
@@ -62,6 +64,14 @@ _SHADOWED = ("abs", "pow", "sum", "max", "min", "round")  # torch.X where Python
 globals().update({k: v for k, v in _torch_fns.items() if k not in globals() or k in _SHADOWED})
 nn.functional.__dict__.update(_functional_fns)
 
+if _stale := build_info()["stale"]:  # a compiled module older than its source would run old code
+    warnings.warn(
+        f"engine modules changed since they were compiled: {', '.join(_stale)}; the compiled code runs "
+        "until rebuilt (`make build`, or `python setup.py build_ext --inplace`)",
+        RuntimeWarning,
+        stacklevel=2,
+    )
+
 
 def result_type(tensor1: object, tensor2: object) -> dtype:
     """``torch.result_type``: the dtype an arithmetic op on the two would produce."""
@@ -79,7 +89,7 @@ def numel(input: Tensor) -> builtins.int:
 __all__ = [
     "REGISTRY", "ArgumentError", "AutogradError", "DeadlineExceeded", "DTypeError", "DeviceError",
     "EngineError", "Generator", "ShapeError", "Size", "Tensor", "UnsupportedError", "arange",
-    "as_tensor", "autograd", "cuda", "device", "dtype", "empty", "empty_like", "enable_grad", "eye",
+    "as_tensor", "build_info", "autograd", "cuda", "device", "dtype", "empty", "empty_like", "enable_grad", "eye",
     "float16", "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype",
     "initial_seed", "int32", "int64", "is_grad_enabled", "is_tensor", "linspace", "manual_seed", "nn",
     "no_grad", "numel", "ones", "ones_like", "promote_types", "rand", "rand_like", "randn",

@@ -313,7 +313,10 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     if state.deadline is not None:
         _check_deadline(state.deadline)
     x: Any = ins[0] if ins else None
-    if not (op._plain and type(x) is _Tensor and type(data := x._data) is _ndarray):
+    if not (op._plain and type(x) is _Tensor):
+        return _apply_general(op, ins, params)
+    data = x._data  # (not a walrus in the test above: Cython's flow analysis misreads it)
+    if type(data) is not _ndarray:
         return _apply_general(op, ins, params)
     memo = op._dtype_memo
     if memo is not None and not (op._memo_any or params is op._fast_params):

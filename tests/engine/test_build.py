@@ -1,0 +1,97 @@
+"""The compiled build (setup.py): which modules run compiled, staleness, and the pure-Python fallback.
+
+The rest of the suite runs whatever this checkout built (compiled where a C compiler was
+there); these tests pin down that the build is what it claims, and that the same source
+still runs without it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import engine
+from engine._compiled import COMPILED
+from tests.engine.test_tutorial import CELLS, PYTORCH_213_OUTPUT
+
+ROOT = Path(__file__).resolve().parents[2]
+# Set by .ci/run: there the build must have compiled (CI has a C compiler; the benchmarks'
+# figures are for the compiled engine). Elsewhere a pure-Python engine is a valid build.
+REQUIRE_COMPILED = os.environ.get("GRADIENT_SERVICE_REQUIRE_COMPILED", "") not in ("", "0")
+
+
+def test_build_info_accounts_for_every_listed_module() -> None:
+    info = engine.build_info()
+    assert sorted(info["compiled"] + info["pure"]) == sorted(COMPILED)
+    assert set(info["stale"]) <= set(info["compiled"])
+    assert all(name in sys.modules for name in COMPILED), "every compiled module is on the import path of `engine`"
+
+
+def test_no_compiled_module_is_older_than_its_source() -> None:
+    stale = engine.build_info()["stale"]
+    assert not stale, f"rebuild (`make build`): {stale} changed since they were compiled"
+
+
+@pytest.mark.skipif(not REQUIRE_COMPILED, reason="GRADIENT_SERVICE_REQUIRE_COMPILED is not set (only CI insists)")
+def test_ci_runs_the_compiled_engine() -> None:
+    assert engine.build_info()["pure"] == []
+
+
+def _copy_engine(dest: Path, with_extensions: bool) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", *(() if with_extensions else ("*.so", "*.pyd")))
+    shutil.copytree(ROOT / "engine", dest / "engine", ignore=ignore)
+
+
+def _run(cwd: Path, code: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run(
+        [sys.executable, "-I", "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_the_pure_python_source_runs_the_tutorial_as_pytorch_prints(tmp_path: Path) -> None:
+    """Without the build (no C compiler), the very same source runs: the tutorial, verbatim."""
+    _copy_engine(tmp_path, with_extensions=False)
+    code = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        sys.path.insert(1, {str(ROOT)!r})
+        import engine
+        assert engine.__file__.startswith({str(tmp_path)!r}), engine.__file__
+        assert engine.build_info()["compiled"] == [], engine.build_info()
+        from tests.engine.test_tutorial import CELLS, run_notebook
+        print(repr(run_notebook(CELLS, "engine")))
+    """)
+    done = _run(tmp_path, code)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == repr(PYTORCH_213_OUTPUT)
+    assert len(CELLS) == len(PYTORCH_213_OUTPUT)
+
+
+@pytest.mark.skipif(not engine.build_info()["compiled"], reason="this engine is not compiled (no C compiler)")
+def test_a_source_edited_after_the_build_is_reported_stale(tmp_path: Path) -> None:
+    _copy_engine(tmp_path, with_extensions=True)
+    edited = tmp_path / "engine" / "tensor.py"
+    later = time.time() + 60
+    os.utime(edited, (later, later))
+    code = textwrap.dedent(f"""
+        import sys, warnings
+        sys.path.insert(0, {str(tmp_path)!r})
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import engine
+        print(engine.build_info()["stale"])
+        print([str(w.message) for w in caught if w.category is RuntimeWarning])
+    """)
+    done = _run(tmp_path, code)
+    assert done.returncode == 0, done.stderr[-2000:]
+    stale, warned = done.stdout.strip().splitlines()
+    assert stale == "['engine.tensor']"
+    assert "engine.tensor" in warned and "make build" in warned
