@@ -17,10 +17,10 @@ $(VENV)/.runtime: pyproject.toml
 	$(PY) -m pip install -q 'Cython>=3.1' 'setuptools>=68'
 	touch $@
 
-# Cython-compiled engine modules (setup.py, engine/_compiled.py), rebuilt when a source changes;
+# Cython-compiled modules (setup.py; engine/_compiled.py, app/_compiled.py), rebuilt when a source changes;
 # without a C compiler the build says so and the engine runs as pure Python.
-ENGINE_SOURCES := $(wildcard engine/*.py engine/*/*.py) setup.py
-$(VENV)/.compiled: $(VENV)/.runtime $(ENGINE_SOURCES)
+COMPILED_SOURCES := $(wildcard engine/*.py engine/*/*.py app/_compiled.py app/service/*.py) setup.py
+$(VENV)/.compiled: $(VENV)/.runtime $(COMPILED_SOURCES)
 	$(PY) setup.py -q build_ext --inplace
 	touch $@
 

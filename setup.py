@@ -1,4 +1,4 @@
-"""Build: the engine's hot-path modules compiled by Cython, from the same Python source.
+"""Build: the engine's (and the request pipeline's) hot-path modules compiled by Cython, from the same source.
 
 Per-op bookkeeping (binding, dtype rules, graph nodes, the backward loop) is the engine's
 cost on the small graphs services send; Cython-compiled, the unchanged source runs it
@@ -12,7 +12,7 @@ about a quarter faster. Compilation is an optimisation, never a second code path
 - ``engine.build_info()`` says which modules run compiled and which are stale (a source
   edited after its build); ``make test`` rebuilds stale ones, and a test insists on it.
 
-The list lives in ``engine/_compiled.py`` (the engine reads it too).
+The lists live in ``engine/_compiled.py`` and ``app/_compiled.py`` (each package reads its own).
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ from pathlib import Path
 from setuptools import setup
 
 ROOT = Path(__file__).resolve().parent
-COMPILED = runpy.run_path(str(ROOT / "engine" / "_compiled.py"))["COMPILED"]
+COMPILED = (
+    *runpy.run_path(str(ROOT / "engine" / "_compiled.py"))["COMPILED"],
+    *runpy.run_path(str(ROOT / "app" / "_compiled.py"))["APP_COMPILED"],
+)
 
 
 def extensions() -> list:

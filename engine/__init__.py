@@ -6,12 +6,11 @@
 from __future__ import annotations
 
 import builtins
-import warnings
 
 from . import autograd, cuda, nn
 from . import ops as _ops  # noqa: F401 - imported for its registrations (every op)
 from ._bind import attach_methods, public_functions
-from ._compiled import build_info
+from ._compiled import COMPILED, build_info, warn_if_stale
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .creation import (
@@ -64,13 +63,7 @@ _SHADOWED = ("abs", "pow", "sum", "max", "min", "round")  # torch.X where Python
 globals().update({k: v for k, v in _torch_fns.items() if k not in globals() or k in _SHADOWED})
 nn.functional.__dict__.update(_functional_fns)
 
-if _stale := build_info()["stale"]:  # a compiled module older than its source would run old code
-    warnings.warn(
-        f"engine modules changed since they were compiled: {', '.join(_stale)}; the compiled code runs "
-        "until rebuilt (`make build`, or `python setup.py build_ext --inplace`)",
-        RuntimeWarning,
-        stacklevel=2,
-    )
+warn_if_stale(COMPILED)
 
 
 def result_type(tensor1: object, tensor2: object) -> dtype:

@@ -6,7 +6,8 @@ Kept free of imports from the engine: ``setup.py`` reads this file before anythi
 from __future__ import annotations
 
 import importlib.machinery
-import sys
+import importlib.util
+import warnings
 from pathlib import Path
 
 # The per-op hot path: binding, dtype rules, apply, graph nodes, tensors, the backward loop,
@@ -26,27 +27,35 @@ COMPILED: tuple[str, ...] = (
 )
 
 
-def _is_extension(path: str | None) -> bool:
-    return bool(path) and any(str(path).endswith(s) for s in importlib.machinery.EXTENSION_SUFFIXES)
+def build_info(modules: tuple[str, ...] = COMPILED) -> dict[str, list[str]]:
+    """``{"compiled": [...], "pure": [...], "stale": [...]}`` for ``modules`` (the engine's by default).
 
-
-def build_info() -> dict[str, list[str]]:
-    """``{"compiled": [...], "pure": [...], "stale": [...]}`` for the modules of ``COMPILED``.
-
-    ``compiled``: loaded from a built extension; ``pure``: loaded from source (no build, or
+    ``compiled``: imports from a built extension; ``pure``: from source (no build, or
     ``GRADIENT_SERVICE_PURE_PYTHON``); ``stale``: compiled, but the source was changed after
     the build (``make test`` rebuilds; ``python setup.py build_ext --inplace`` by hand).
     """
     info: dict[str, list[str]] = {"compiled": [], "pure": [], "stale": []}
-    for name in COMPILED:
-        module = sys.modules.get(name)
-        path = getattr(module, "__file__", None)
-        if not _is_extension(path):
+    for name in modules:
+        spec = importlib.util.find_spec(name)  # what `import` takes: an extension before the source
+        origin = spec.origin if spec is not None else None
+        if not (origin and origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))):
             info["pure"].append(name)
             continue
         info["compiled"].append(name)
-        built = Path(str(path))
+        built = Path(origin)
         source = built.parent / (name.rsplit(".", 1)[1] + ".py")
         if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
             info["stale"].append(name)
     return info
+
+
+def warn_if_stale(modules: tuple[str, ...]) -> None:
+    """Warn (once, at import) that compiled modules older than their source would run old code."""
+    stale = build_info(modules)["stale"]
+    if stale:
+        warnings.warn(
+            f"modules changed since they were compiled: {', '.join(stale)}; the compiled code runs until "
+            "rebuilt (`make build`, or `python setup.py build_ext --inplace`)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
