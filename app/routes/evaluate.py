@@ -2,15 +2,37 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 
 from ..examples import EVALUATE_EXAMPLES
 from ..runner import run_evaluation
 from ..service.errors import UnsupportedMediaType
 from ..service.schemas import EvaluateResponse, Problem
 
-router = APIRouter()
+
+class RequestRoute(APIRoute):
+    """A route whose endpoint takes only the ``Request`` and returns a ``Response``: called as is.
+
+    For such an endpoint FastAPI's per-request handler (dependency solving, body and response
+    handling, telemetry hooks) has nothing to do, yet it was ~8% of a tutorial request's work
+    (measured: 100k of 1.26M instructions). Errors still reach the app's problem handlers, which
+    wrap this handler as they wrapped FastAPI's; the OpenAPI document is built from the route as before.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        params = list(inspect.signature(self.endpoint).parameters)
+        if params != ["request"] or not inspect.iscoroutinefunction(self.endpoint):
+            raise TypeError(f"{self.path}: RequestRoute needs `async def endpoint(request)`, not {params}")
+        return self.endpoint  # type: ignore[no-any-return]
+
+
+router = APIRouter(route_class=RequestRoute)
 
 ERRORS = {code: {"model": Problem, "description": text, "content": {"application/problem+json": {}}}
           for code, text in ((400, "Body is not JSON"), (413, "Over a configured limit"),

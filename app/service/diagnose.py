@@ -29,6 +29,7 @@ from engine.ops._helpers import sum_to
 from engine.ops.registry import DeadlineExceeded, call
 from engine.tensor import wrap
 
+from .encode import all_finite
 from .execute import Result, _Runner
 from .graph import differentiable_edges, locs, owners
 from .plan import Alias, ConstTensor, GradCall, KeyArg, ListArg, Lit, OpCall, Plan, Ref
@@ -152,8 +153,9 @@ def _floating(t: Any) -> bool:
 
 def _finite(t: engine.Tensor) -> bool:
     data = t._data  # checked where it lives (a GPU array on the GPU)
-    xp = np if type(data) is np.ndarray else module_of(data)
-    return bool(xp.isfinite(data).all())
+    if type(data) is np.ndarray:
+        return all_finite(data)
+    return bool(module_of(data).isfinite(data).all())
 
 
 def _bad(t: Any) -> bool:
