@@ -116,6 +116,7 @@ class _Runner:
 
     def backward(self, step: BackwardPlan) -> None:
         loc: Loc = ("backward", step.index)
+        out = None
         try:
             out = self.env[step.output]
             gradient = None
@@ -130,7 +131,7 @@ class _Runner:
         except ServiceError:
             raise
         except Exception as exc:  # noqa: BLE001
-            raise engine_error(exc, loc, f"backward of '{step.output}'") from None
+            raise engine_error(exc, loc, f"backward of '{step.output}'", subject=out) from None
 
 
 def run_plan(plan: Plan, token: CancelToken | None = None) -> Result:

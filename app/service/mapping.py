@@ -30,8 +30,12 @@ _BY_TYPE: tuple[tuple[type[BaseException], type[ServiceError]], ...] = (
 )
 
 
-def engine_error(exc: BaseException, loc: Loc, label: str | None = None) -> ServiceError:
-    """The service error for an engine exception, its message prefixed by where it happened."""
+def engine_error(exc: BaseException, loc: Loc, label: str | None = None, subject: Any = None) -> ServiceError:
+    """The service error for an engine exception, its message prefixed by where it happened.
+
+    ``subject``: the tensor the failing call was about (a backward step's output), for hints
+    that quote its shape.
+    """
     for exc_type, service_type in _BY_TYPE:  # noqa: B007 - the match is used after the loop
         if isinstance(exc, exc_type):
             message = str(exc)
@@ -45,12 +49,12 @@ def engine_error(exc: BaseException, loc: Loc, label: str | None = None) -> Serv
     misuse = classify(exc)
     if misuse is None:
         return service_type(detail, loc)
-    return service_type(detail, loc, code=misuse.code, hint=misuse.hint(tuple(loc), _frames(exc)))
+    return service_type(detail, loc, code=misuse.code, hint=misuse.hint(tuple(loc), subject))
 
 
 # -- autograd misuse: code and hint ---------------------------------------------------------
 
-Hint = Callable[[Loc, list[dict[str, Any]]], str]
+Hint = Callable[[Loc, Any], str]
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,8 @@ class Misuse:
     PyTorch's message; a check is told apart from the others of its type by the start of that
     message (the engine's own constant where it has one, ``FREED_MESSAGE``). Every entry has a
     test that triggers it through a request, so a reworded check fails a test, not a client.
-    ``hint(loc, frames)``: the fix, as a request change (``frames``: the locals of the frames the
-    exception passed through, innermost first, for details such as the output's shape).
+    ``hint(loc, subject)``: the fix, as a request change (``subject``: the tensor the failing call
+    was about, where the caller knows it, for details such as the output's shape).
     """
 
     code: str
@@ -79,17 +83,14 @@ def _step(loc: Loc) -> str:
     return f"{loc[0]}[{key}]" if isinstance(key, int) else f'{loc[0]}["{key}"]'
 
 
-def _shape_of(frames: list[dict[str, Any]]) -> list[int] | None:
-    """The shape of the tensor the failing call was about (``out``, in the engine's check or the runner)."""
-    for f in frames:
-        shape = getattr(f.get("out"), "shape", None)
-        if isinstance(shape, tuple):
-            return [int(s) for s in shape]
-    return None
+def _shape_of(subject: Any) -> list[int] | None:
+    """The shape of the tensor the failing call was about, where the caller named one."""
+    shape = getattr(subject, "shape", None)
+    return [int(s) for s in shape] if isinstance(shape, tuple) else None
 
 
-def _hint_non_scalar(loc: Loc, frames: list[dict[str, Any]]) -> str:
-    shape = _shape_of(frames)
+def _hint_non_scalar(loc: Loc, subject: Any) -> str:
+    shape = _shape_of(subject)
     if loc[:1] == ("nodes",):
         return (f'add "grad_outputs" to the "kwargs" of {_step(loc)}, shaped as its output, e.g. '
                 '{"op": "ones_like", "args": ["<output name>"]} (ones: the gradient of the output\'s sum)')
@@ -98,45 +99,45 @@ def _hint_non_scalar(loc: Loc, frames: list[dict[str, Any]]) -> str:
             "or call backward on a one-element tensor such as its sum")
 
 
-def _hint_twice(loc: Loc, frames: list[dict[str, Any]]) -> str:
+def _hint_twice(loc: Loc, subject: Any) -> str:
     return ('set "retain_graph": true on the earlier backward step (or in the "kwargs" of the earlier "grad" '
             f"node) that went through this graph, so that {_step(loc)} can go through it again")
 
 
-def _hint_no_grad_output(loc: Loc, frames: list[dict[str, Any]]) -> str:
+def _hint_no_grad_output(loc: Loc, subject: Any) -> str:
     return (f'the output of {_step(loc)} does not depend on any tensor that requires grad: set '
             '"requires_grad": true on the leaf tensors (in "tensors") it is computed from, and do not detach them')
 
 
-def _hint_input_no_grad(loc: Loc, frames: list[dict[str, Any]]) -> str:
+def _hint_input_no_grad(loc: Loc, subject: Any) -> str:
     return (f'set "requires_grad": true on the tensor that {_step(loc)} differentiates with respect to '
             "(its second argument), or differentiate with respect to one that requires grad")
 
 
-def _hint_unused(loc: Loc, frames: list[dict[str, Any]]) -> str:
+def _hint_unused(loc: Loc, subject: Any) -> str:
     return (f'add "allow_unused": true to the "kwargs" of {_step(loc)} (the gradient is then zeros), or '
             "differentiate with respect to a tensor the output is computed from")
 
 
-def _hint_empty_inputs(loc: Loc, frames: list[dict[str, Any]]) -> str:
+def _hint_empty_inputs(loc: Loc, subject: Any) -> str:
     return f'drop "inputs" from {_step(loc)} (all leaves), or list at least one tensor name in it'
 
 
-def _hint_retain_grad(loc: Loc, frames: list[dict[str, Any]]) -> str:
+def _hint_retain_grad(loc: Loc, subject: Any) -> str:
     return (f'drop "retain_grad" from {_step(loc)}, or set "requires_grad": true on a leaf it is computed from '
             "(only a tensor that requires grad can keep a gradient)")
 
 
-def _hint_int_requires_grad(loc: Loc, frames: list[dict[str, Any]]) -> str:
+def _hint_int_requires_grad(loc: Loc, subject: Any) -> str:
     return (f'set "dtype": "float32" (or another floating dtype) on {_step(loc)}, or drop its '
             '"requires_grad": integer and boolean tensors have no gradient')
 
 
-def _hint_gradient_shape(loc: Loc, frames: list[dict[str, Any]]) -> str:
+def _hint_gradient_shape(loc: Loc, subject: Any) -> str:
     return f'give the "gradient" of {_step(loc)} exactly the shape of its output (the second shape in the message)'
 
 
-def _hint_not_differentiable(loc: Loc, frames: list[dict[str, Any]]) -> str:
+def _hint_not_differentiable(loc: Loc, subject: Any) -> str:
     return ("the op has no derivative for that argument: compute it from tensors that do not require grad "
             '(e.g. apply .detach() to them), or leave the tensor out of "inputs"')
 
@@ -157,16 +158,6 @@ MISUSES: tuple[Misuse, ...] = (
            "Only Tensors of floating point and complex dtype can require gradients", _hint_int_requires_grad),
     Misuse("gradient_shape", engine.ShapeError, "Mismatch in shape: grad_output", _hint_gradient_shape),
 )
-
-
-def _frames(exc: BaseException) -> list[dict[str, Any]]:
-    """The locals of the frames ``exc`` passed through, innermost first."""
-    out = []
-    tb = exc.__traceback__
-    while tb is not None:
-        out.append(tb.tb_frame.f_locals)
-        tb = tb.tb_next
-    return out[::-1]
 
 
 def classify(exc: BaseException) -> Misuse | None:
