@@ -1,14 +1,18 @@
 """Request bodies → Python objects, strictly: no duplicate keys, bounded nesting.
 
 orjson parses (and refuses bare NaN/Infinity and numbers that overflow to infinity);
-this module adds what orjson lets through. Duplicate keys are found without a second
-parse: every key in JSON text is followed by one ':' outside strings, so the text's
-':' count must equal the keys kept plus the ':' inside strings. Bulk ``data`` arrays
-are not walked (they cannot hold keys), which keeps this cheap for big tensors.
+this module adds what orjson lets through. Duplicate keys are ruled out without a second
+parse in the usual case: every key in JSON text is followed by one ':' outside strings, so
+in a text without escapes the ':' count equals the keys kept plus the ':' inside the strings
+walked exactly when no key was dropped and no unwalked string holds a ':'. Bulk ``data``
+arrays are not walked (they hold no keys), which keeps this cheap for big tensors. Anything
+else (an escape such as ``\u003a``, a ':' in a string of a ``data`` array, a real duplicate)
+takes a second, exact parse that sees every key.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -28,9 +32,15 @@ def parse_body(body: bytes, max_depth: int) -> Any:
     keys, colons, depth = _walk(doc, max_depth)
     if depth > max_depth:
         raise LimitExceeded(f"JSON nests {depth} levels deep; the limit (max_json_depth) is {max_depth}")
-    if body.count(b":") > keys + colons:
-        raise BadJSON("body has duplicate keys in an object")
+    if b"\\" in body or body.count(b":") != keys + colons:
+        json.loads(body, object_pairs_hook=_refuse_duplicates)  # (orjson accepted it: so does json)
     return doc
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> None:
+    keys = [k for k, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise BadJSON("body has duplicate keys in an object")
 
 
 def _walk(doc: Any, max_depth: int) -> tuple[int, int, int]:

@@ -194,6 +194,12 @@ def test_unexpected_exception_is_500_without_internals(app: Any, client: Any, mo
 RAW_CASES: list[tuple[str, bytes, int, str]] = [
     ("duplicate keys", b'{"tensors": {"x": {"data": [1], "data": [2]}}}', 400, "duplicate keys"),
     ("duplicate top-level keys", b'{"nodes": [], "nodes": []}', 400, "duplicate keys"),
+    # a ':' escaped in a string must not hide a duplicate key (nor an escaped key name)
+    ("duplicate keys beside escaped colons", b'{"a": "\\u003a", "a": "\\u003A"}', 400, "duplicate keys"),
+    ("duplicate escaped keys", b'{"nodes": [], "no\\u0064es": []}', 400, "duplicate keys"),
+    # a ':' inside a string of a data array is a data error (422), not a duplicate key
+    ("colon in a data string", b'{"tensors": {"x": {"data": ["a:b"]}}}', 422, "is not a number"),
+    ("escaped colon in a data string", b'{"tensors": {"x": {"data": ["\\u003a"]}}}', 422, "is not a number"),
     ("bare NaN", b'{"tensors": {"x": {"data": [NaN]}}}', 400, "not valid JSON"),
     ("bare Infinity", b'{"tensors": {"x": {"data": [Infinity]}}}', 400, "not valid JSON"),
     ("1e999", b'{"tensors": {"x": {"data": [1e999]}}}', 400, "infinity"),
