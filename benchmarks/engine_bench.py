@@ -158,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     n, d = (64, 128) if quick else (512, 1024)
 
     threads = f", torch threads {torch.get_num_threads()}" if torch is not None else ""
-    print(f"engine {engine.__version__}, numpy {np.__version__}"
+    built = engine.build_info()
+    n_compiled, n_listed = len(built["compiled"]), len(built["compiled"]) + len(built["pure"])
+    stale = f", {len(built['stale'])} STALE" if built["stale"] else ""
+    print(f"engine {engine.__version__} ({n_compiled} of {n_listed} hot modules compiled{stale}), "
+          f"numpy {np.__version__}"
           f"{', torch ' + torch.__version__ if torch is not None else ''}{threads}; median of {rounds} rounds")
     results = []
 
