@@ -15,8 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
+import engine
+from app._compiled import APP_COMPILED
 from app.config import Settings
 from app.main import create_app
+from engine._compiled import COMPILED
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +78,9 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
+    stale = engine.build_info((*COMPILED, *APP_COMPILED))["stale"]
+    if stale:  # `make serve` would recompile them first (and two test workers at once)
+        pytest.fail(f"compiled modules older than their source: {stale}; run `make build` (or `make test`)")
     port = free_port()
     cmd = readme_serve_command().split() + [f"PORT={port}", "HOST=127.0.0.1"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
