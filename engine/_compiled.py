@@ -31,8 +31,10 @@ def build_info(modules: tuple[str, ...] = COMPILED) -> dict[str, list[str]]:
     """``{"compiled": [...], "pure": [...], "stale": [...]}`` for ``modules`` (the engine's by default).
 
     ``compiled``: imports from a built extension; ``pure``: from source (no build, or
-    ``GRADIENT_SERVICE_PURE_PYTHON``); ``stale``: compiled, but the source was changed after
-    the build (``make test`` rebuilds; ``python setup.py build_ext --inplace`` by hand).
+    ``GRADIENT_SERVICE_PURE_PYTHON``); ``stale``: built in place in a checkout (``setup.py``
+    beside the package), but the source was changed after the build (``make test`` rebuilds;
+    ``python setup.py build_ext --inplace`` by hand). An installed package is never stale:
+    pip writes its files in any order, so there the times say nothing.
     """
     info: dict[str, list[str]] = {"compiled": [], "pure": [], "stale": []}
     for name in modules:
@@ -43,8 +45,9 @@ def build_info(modules: tuple[str, ...] = COMPILED) -> dict[str, list[str]]:
             continue
         info["compiled"].append(name)
         built = Path(origin)
+        checkout = built.parents[name.count(".")]  # the directory that holds the top package
         source = built.parent / (name.rsplit(".", 1)[1] + ".py")
-        if source.exists() and source.stat().st_mtime > built.stat().st_mtime:
+        if (checkout / "setup.py").exists() and source.exists() and source.stat().st_mtime > built.stat().st_mtime:
             info["stale"].append(name)
     return info
 
