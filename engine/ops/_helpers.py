@@ -52,6 +52,45 @@ def reduced_shape(shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Shape:
     return tuple(s for i, s in enumerate(shape) if i not in dims)
 
 
+# -- Python numbers as 0-d arrays --------------------------------------------------
+
+_NUMBER_TYPES = (float, int, bool)
+_NUMBER_ARRAYS: dict[Any, dict[Any, Any]] = {}  # NumPy float dtype -> {number: read-only 0-d array}
+_NUMBER_ARRAYS_PER_DTYPE = 256
+
+
+def number_array(value: Any, dt: Any) -> Any:
+    """A Python number as a read-only 0-d array of NumPy float dtype ``dt`` (memoised), else ``value``.
+
+    A NumPy ufunc converts a Python number that meets a float array to the array's dtype
+    (NEP 50): given that 0-d array instead it computes the same, bit for bit, and skips the
+    conversion, which costs more than the arithmetic on a small array. Anything but a plain
+    Python number, a non-float ``dt``, zeros (``0.0`` and ``-0.0`` are one key), NaN (never
+    equal to itself), a number the dtype cannot take, and new numbers once the dtype's memo is
+    full come back as they are.
+    """
+    memo = _NUMBER_ARRAYS.get(dt)
+    if memo is not None and type(value) in _NUMBER_TYPES:
+        hit = memo.get(value)
+        if hit is not None:
+            return hit
+    if (type(value) not in _NUMBER_TYPES or value == 0 or value != value
+            or getattr(dt, "kind", None) != "f"):
+        return value
+    if memo is None:
+        memo = _NUMBER_ARRAYS.setdefault(dt, {})
+    if len(memo) >= _NUMBER_ARRAYS_PER_DTYPE:
+        return value
+    with np.errstate(all="ignore"):  # (1e300 in float32 is inf, as NumPy's own conversion gives)
+        try:
+            arr = np.array(value, dt)
+        except (OverflowError, ValueError, TypeError):  # (an int beyond float64)
+            return value
+    arr.flags.writeable = False
+    memo[value] = arr
+    return arr
+
+
 # -- shape rules ------------------------------------------------------------------
 
 def broadcast_shapes(*shapes: Shape | None, **_: Any) -> Shape:

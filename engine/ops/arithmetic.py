@@ -16,7 +16,7 @@ import numpy as np
 
 from ..dtypes import bool_, result_type
 from ..errors import ArgumentError, AutogradError, DTypeError
-from ._helpers import broadcast_shapes, promote, promote_float
+from ._helpers import broadcast_shapes, number_array, promote, promote_float
 from .registry import REGISTRY, SAME, call, defop
 
 BINARY = ("input", "other")
@@ -24,7 +24,8 @@ NOT_IMPLEMENTED = "torch::autograd::NotImplemented"
 
 
 def _is_scalar(x: Any) -> bool:
-    return not hasattr(x, "shape")
+    """A Python number (not a tensor, an array or a NumPy scalar: those have a dtype)."""
+    return type(x) in _PLAIN_SCALARS or not hasattr(x, "dtype")
 
 
 def _is_bool(x: Any) -> bool:
@@ -119,7 +120,12 @@ _PLAIN_SCALARS = (int, float, bool)
 
 def _times_alpha_fast(g: Any, alpha: Any) -> Any:
     """``g * alpha`` on arrays, as the rule's engine op computes it (a plain Python number alpha)."""
-    return _mul(np, g, alpha) if type(alpha) in _PLAIN_SCALARS else None
+    return _mul(np, g, number_array(alpha, g.dtype)) if type(alpha) in _PLAIN_SCALARS else None
+
+
+def _times_fast(g: Any, other: Any) -> Any:
+    """``g * other`` on arrays, ``other`` an array or a Python number (``number_array``: the same product)."""
+    return g * number_array(other, g.dtype)
 
 
 def _add_other_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
@@ -139,7 +145,7 @@ def _same_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
 
 
 defop(
-    name="add", forward=_add, inputs=BINARY, scalars=True, method="add",
+    name="add", forward=_add, inputs=BINARY, scalars=True, number_arrays=True, method="add",
     shape=broadcast_shapes, dtype=_add_dtype, saves="none", dtype_memo=True,
     vjp=(lambda g, out, a, b, alpha: g, lambda g, out, a, b, alpha: g if alpha == 1 else g * alpha),
     fast_vjp=(_same_fast, _add_other_fast),
@@ -152,7 +158,7 @@ def _sub(xp: Any, input: Any, other: Any, *, alpha: Any = 1) -> Any:
 
 
 defop(
-    name="sub", forward=_sub, inputs=BINARY, scalars=True, method="sub",
+    name="sub", forward=_sub, inputs=BINARY, scalars=True, number_arrays=True, method="sub",
     shape=broadcast_shapes, dtype=_sub_dtype, saves="none", dtype_memo=True,
     vjp=(lambda g, out, a, b, alpha: g, lambda g, out, a, b, alpha: -g if alpha == 1 else g * -alpha),
     fast_vjp=(_same_fast, _neg_times_alpha_fast),
@@ -165,7 +171,7 @@ def _rsub(xp: Any, input: Any, other: Any, *, alpha: Any = 1) -> Any:
 
 
 defop(
-    name="rsub", forward=_rsub, inputs=BINARY, scalars=True,
+    name="rsub", forward=_rsub, inputs=BINARY, scalars=True, number_arrays=True,
     shape=broadcast_shapes, dtype=_sub_dtype, saves="none", dtype_memo=True,
     vjp=(lambda g, out, a, b, alpha: -g if alpha == 1 else g * -alpha, lambda g, out, a, b, alpha: g),
     fast_vjp=(_neg_times_alpha_fast, _same_fast),
@@ -180,7 +186,8 @@ defop(
     name="mul", forward=_mul, inputs=BINARY, scalars=True,
     method="mul", shape=broadcast_shapes, dtype=promote,
     vjp=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
-    fast_vjp=(lambda g, out, ins, p: g * ins[1], lambda g, out, ins, p: g * ins[0]),  # mul's forward, inline
+    fast_vjp=(lambda g, out, ins, p: _times_fast(g, ins[1]), lambda g, out, ins, p: _times_fast(g, ins[0])),
+    number_arrays=True,
     grad_fn="MulBackward0", doc="input * other, broadcasting.", aliases=("multiply",),
 )
 
@@ -232,11 +239,11 @@ def _div_grad_other(g: Any, out: Any, a: Any, b: Any, rounding_mode: str | None)
 
 
 def _div_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
-    return _div(np, g, ins[1]) if p["rounding_mode"] is None else None
+    return _div(np, g, number_array(ins[1], g.dtype)) if p["rounding_mode"] is None else None
 
 
 defop(
-    name="div", forward=_div, inputs=BINARY, scalars=True, method="div",
+    name="div", forward=_div, inputs=BINARY, scalars=True, number_arrays=True, method="div",
     shape=broadcast_shapes, dtype=_div_dtype, dtype_memo=True,
     vjp=(_div_grad_input, _div_grad_other), fast_vjp=(_div_grad_input_fast, None),
     grad_fn=lambda a, b, rounding_mode=None: "DivBackward0" if rounding_mode is None else "DivBackward2",
@@ -284,11 +291,17 @@ def _pow(xp: Any, input: Any, exponent: Any) -> Any:
 def _pow_backward(xp: Any, grad: Any, input: Any, exponent: Any) -> Any:
     """``grad * (exponent * input ** (exponent - 1))`` (PyTorch's ``pow_backward``), one op, as
     the engine ops would compute it: ``input.pow(exponent - 1)``, times ``exponent``, times ``grad``
-    (in the one fresh array where shapes and dtypes allow)."""
-    t = _pow(xp, input, exponent - 1)
+    (in the one fresh array where shapes and dtypes allow). For a square, ``input ** 1`` is
+    ``input`` itself, bit for bit (NaN payloads included): the power is skipped."""
+    if exponent == 2 and type(input) is np.ndarray and input.dtype.kind == "f":
+        t = np.multiply(input, number_array(exponent, input.dtype))
+        if type(t) is np.ndarray and t.shape == grad.shape and t.dtype == grad.dtype:  # (0-d: a NumPy scalar)
+            return np.multiply(grad, t, out=t)
+        return grad * t
+    t = _pow(xp, input, exponent - 1 if xp is not np else number_array(exponent - 1, input.dtype))
     if type(t) is np.ndarray and t.shape == grad.shape and t.dtype == grad.dtype:
         # (t's dtype already holds the exponent's: t * exponent keeps it)
-        np.multiply(t, exponent, out=t)
+        np.multiply(t, number_array(exponent, t.dtype), out=t)
         np.multiply(grad, t, out=t)
         return t
     return grad * (t * exponent)
@@ -347,7 +360,7 @@ def _pow_name(a: Any, e: Any) -> str:
 
 
 defop(
-    name="pow", forward=_pow, inputs=("input", "exponent"), scalars=True, method="pow",
+    name="pow", forward=_pow, inputs=("input", "exponent"), scalars=True, number_arrays=True, method="pow",
     shape=broadcast_shapes, dtype=_pow_dtype, saves="both",
     dtype_memo=lambda hit: hit[1].is_floating_point,  # an integer power checks the exponent's sign
     vjp=(_pow_grad_input, _pow_grad_exponent), fast_vjp=(_pow_grad_input_fast, None), grad_fn=_pow_name,

@@ -29,7 +29,7 @@ from ..autograd.grad_mode import ERRSTATE, QUIET, STATE, quiet_enter, quiet_exit
 from ..autograd.node import Node, TensorMeta
 from ..dtypes import dtype as DType
 from ..errors import ArgumentError, AutogradError, DeviceError, EngineError, ShapeError
-from ._helpers import compare, promote, promote_float, same_dtype
+from ._helpers import compare, number_array, promote, promote_float, same_dtype
 
 # NumPy's error-state variable, its methods bound once (NumPy 1.x: np.errstate, entered and exited)
 if ERRSTATE is not None:
@@ -87,6 +87,9 @@ class Op:
     inputs: tuple[str, ...] = ("input",)  # the tensor parameters, leading the signature
     saves: str = "inputs"  # what the derivative reads: "inputs", "output", "both" or "none"
     scalars: bool = False  # whether inputs may be Python numbers (binary arithmetic)
+    # the forward is one ufunc on its two inputs (with default params), so ``apply`` may pass a
+    # Python number to it as a 0-d array of the float dtype it computes in (``number_array``)
+    number_arrays: bool = False
     list_input: bool = False  # the first input is a list of tensors (cat, stack)
     varargs: str | None = None  # Tensor method packs trailing ints into this param (x.reshape(2, 3))
     method: str | None = None  # Tensor method name, where PyTorch has one
@@ -131,6 +134,7 @@ class Op:
     _saves_output: bool = field(default=False, init=False, repr=False)
     _frees: bool = field(default=False, init=False, repr=False)
     _name: str | None = field(default=None, init=False, repr=False)
+    _hot: tuple[Any, ...] = field(default=(), init=False, repr=False)  # what ``apply`` reads, in one read
 
     def __post_init__(self) -> None:
         sig = list(inspect.signature(self.forward).parameters.values())[1:]  # skip xp
@@ -165,6 +169,11 @@ class Op:
         self._saves_output = self.saves in ("output", "both")
         self._frees = self.saves != "none"  # backward drops what it saved (ops that save none keep metas)
         self._name = self.grad_fn if isinstance(self.grad_fn, str) else None
+        # the fields apply's short path reads, as one tuple (one attribute read, not a dozen; an
+        # Op's fields are not reassigned after this)
+        self._hot = (self._plain, self._n_in, self._dtype_memo, self._memo_any, self._fast_params,
+                     self.forward, self.vjp, self._name, self._saves_inputs, self._saves_output,
+                     self.scalars, self.number_arrays)
         if self.fast_vjp is not None:
             assert self.vjp is not None and len(self.fast_vjp) == len(self.vjp) and not self.list_input, (
                 f"{self.name}: fast_vjp has one entry per rule (not for list inputs)"
@@ -312,21 +321,23 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     state = STATE
     if state.deadline is not None:
         _check_deadline(state.deadline)
+    (plain, n_in, memo, memo_any, fast_params, forward, vjp, name, saves_inputs, saves_output, scalars,
+     number_arrays) = op._hot
     x: Any = ins[0] if ins else None
-    if not (op._plain and type(x) is _Tensor):
+    if not (plain and type(x) is _Tensor):
         return _apply_general(op, ins, params)
     data = x._data  # (not a walrus in the test above: Cython's flow analysis misreads it)
     if type(data) is not _ndarray:
         return _apply_general(op, ins, params)
-    memo = op._dtype_memo
-    if memo is not None and not (op._memo_any or params is op._fast_params):
+    if memo is not None and not (memo_any or params is fast_params):
         memo = None
-    if op._n_in == 1:
+    if n_in == 1:
         # -- one input ------------------------------------------------------------------
         if memo is not None:
             key: Any = (dtypes._default_float, x._dtype, not data.ndim)
-            hit = memo.get(key)
-            if hit is None:
+            try:  # (a subscript: cheaper than .get once compiled)
+                hit = memo[key]
+            except KeyError:
                 hit = _dtype_rule(op, memo, key, ins, params)
             compute, out_dtype = hit
         else:
@@ -334,7 +345,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         a = data if compute is None or x._dtype is compute else data.astype(compute.np)
         token = None if _errstate_get() is QUIET else _errstate_set(QUIET)
         try:
-            out = op.forward(np, a) if params is op._fast_params or not params else op.forward(np, a, **params)
+            out = forward(np, a) if params is fast_params or not params else forward(np, a, **params)
         except EngineError:
             raise
         except (ValueError, IndexError, TypeError) as exc:
@@ -347,16 +358,15 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         out_np = out_dtype.np
         if out.dtype is not out_np and out.dtype != out_np:
             out = out.astype(out_np)
-        if not x._rg or not state.grad_enabled or op.vjp is None:
+        if not x._rg or not state.grad_enabled or vjp is None:
             return _wrap(out, out_dtype, None)
         if not out_dtype.is_floating_point:
             return _not_floating(op, out, out_dtype)
-        name = op._name
         if name is None:
             name = op.grad_fn(*ins, **params)  # type: ignore[operator]
-        if op._saves_inputs:
+        if saves_inputs:
             node = Node(op, name, ins, params, (x.grad_fn or x,), (),
-                        out if op._saves_output else None, (out.shape, out_dtype),
+                        out if saves_output else None, (out.shape, out_dtype),
                         (data,) if x._dtype is out_dtype else None)
         else:
             m = _new_meta(TensorMeta)  # _meta(x), inline
@@ -365,7 +375,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
             m.requires_grad = True
             m.device = _CPU
             node = Node(op, name, (m,), params, (x.grad_fn or x,), (),
-                        out if op._saves_output else None, (out.shape, out_dtype))
+                        out if saves_output else None, (out.shape, out_dtype))
         return _wrap(out, out_dtype, node)
 
     # -- two inputs: a tensor and a tensor on the same device, or a Python number ----------
@@ -377,24 +387,30 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
             return _apply_general(op, ins, params)
         if memo is not None:
             key = (dtypes._default_float, x._dtype, not data.ndim, y._dtype, not ydata.ndim)
-    elif (ty is float or ty is int or ty is bool) and op.scalars:
+    elif (ty is float or ty is int or ty is bool) and scalars:
         ydata = y
         if memo is not None:
             key = (dtypes._default_float, x._dtype, not data.ndim, ty)
     else:
         return _apply_general(op, ins, params)
     if memo is not None:
-        hit = memo.get(key)
-        if hit is None:
+        try:
+            hit = memo[key]
+        except KeyError:
             hit = _dtype_rule(op, memo, key, ins, params)
         compute, out_dtype = hit
     else:
         compute, out_dtype = op.dtype(x, y, **params)
     a = data if compute is None or x._dtype is compute else data.astype(compute.np)
-    b = ydata if compute is None or ty is not _Tensor or y._dtype is compute else ydata.astype(compute.np)
+    if ty is _Tensor:
+        b = ydata if compute is None or y._dtype is compute else ydata.astype(compute.np)
+    elif number_arrays and (params is fast_params or not params):
+        b = number_array(y, (x._dtype if compute is None else compute).np)
+    else:
+        b = ydata
     token = None if _errstate_get() is QUIET else _errstate_set(QUIET)
     try:
-        out = op.forward(np, a, b) if params is op._fast_params or not params else op.forward(np, a, b, **params)
+        out = forward(np, a, b) if params is fast_params or not params else forward(np, a, b, **params)
     except EngineError:
         raise
     except (ValueError, IndexError, TypeError) as exc:
@@ -407,24 +423,23 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     out_np = out_dtype.np
     if out.dtype is not out_np and out.dtype != out_np:
         out = out.astype(out_np)
-    if not (x._rg or (ty is _Tensor and y._rg)) or not state.grad_enabled or op.vjp is None:
+    if not (x._rg or (ty is _Tensor and y._rg)) or not state.grad_enabled or vjp is None:
         return _wrap(out, out_dtype, None)
     if not out_dtype.is_floating_point:
         return _not_floating(op, out, out_dtype)
-    name = op._name
     if name is None:
         name = op.grad_fn(*ins, **params)  # type: ignore[operator]
     ex = x.grad_fn or (x if x._rg else None)
     if ty is _Tensor:
         edges: tuple[Any, ...] = (ex, y.grad_fn or (y if y._rg else None))
-        scalars: tuple[int, ...] = ()
+        positions: tuple[int, ...] = ()  # (of Python numbers among the inputs)
         uniform = x._dtype is out_dtype and y._dtype is out_dtype
     else:
         edges = (ex, None)
-        scalars = _SECOND
+        positions = _SECOND
         uniform = x._dtype is out_dtype
-    if op._saves_inputs:
-        node = Node(op, name, ins, params, edges, scalars, out if op._saves_output else None,
+    if saves_inputs:
+        node = Node(op, name, ins, params, edges, positions, out if saves_output else None,
                     (out.shape, out_dtype), (data, ydata) if uniform else None)
     else:
         m = _new_meta(TensorMeta)  # _meta(x), inline
@@ -432,8 +447,8 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         m.dtype = x._dtype
         m.requires_grad = x._rg
         m.device = _CPU
-        node = Node(op, name, (m, _meta(y) if ty is _Tensor else y), params, edges, scalars,
-                    out if op._saves_output else None, (out.shape, out_dtype))
+        node = Node(op, name, (m, _meta(y) if ty is _Tensor else y), params, edges, positions,
+                    out if saves_output else None, (out.shape, out_dtype))
     return _wrap(out, out_dtype, node)
 
 

@@ -439,3 +439,80 @@ def test_alias_methods() -> None:
     expr(lambda m, a, b: a.arctan2(b), x, y)
     expr(lambda m, a, b: a.negative(), x, y)
     expr(lambda m, a, b: m.subtract(a, b, alpha=2), x, y)
+
+
+# -- Python numbers as 0-d arrays (``number_array``) ---------------------------------------------
+
+_NUMBERS = [0.5, 0.1, 1, 2, -3, True, 1e300, -1e300, 1e-300, 2**60 + 1, 10**400, 70000, math.inf, -math.inf,
+            0.0, -0.0, math.nan, 1 / 3]
+_NUMBER_FORMS: dict[str, Callable[[Any, Any], Any]] = {
+    "x + v": lambda x, v: x + v, "x - v": lambda x, v: x - v, "v - x": lambda x, v: v - x,
+    "x * v": lambda x, v: x * v, "x / v": lambda x, v: x / v, "x ** v": lambda x, v: x ** v,
+}
+
+
+def _bits(a: Any) -> bytes:
+    return np.ascontiguousarray(a).tobytes()
+
+
+def _value_and_grad(fn: Callable[[Any, Any], Any], data: np.ndarray, v: Any) -> tuple[bytes, bytes] | str:
+    x = engine.tensor(data, requires_grad=True)
+    try:
+        y = fn(x, v)
+    except (OverflowError, engine.EngineError) as exc:
+        return type(exc).__name__
+    y.sum().backward()
+    return _bits(y.detach().numpy()), _bits(x.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("form", list(_NUMBER_FORMS))
+def test_python_numbers_as_arrays_change_nothing(form: str, dtype: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Python number meets a float tensor as a memoised 0-d array (forward and the backward's array rules):
+    values and gradients are bit for bit those computed with the number itself (signed zeros, NaN, overflow
+    to inf, ints beyond float64 included), on the first call (filling the memo) and the next (reading it)."""
+    from engine.ops import arithmetic, registry
+
+    fn = _NUMBER_FORMS[form]
+    data = np.array([1.5, -2.25, 0.0, -0.0, 3e4, np.inf, np.nan], dtype)
+    with np.errstate(all="ignore"):
+        fast = [[_value_and_grad(fn, data, v) for _ in range(2)] for v in _NUMBERS]
+        with monkeypatch.context() as m:
+            for module in (registry, arithmetic):
+                m.setattr(module, "number_array", lambda value, dt: value)
+            plain = [_value_and_grad(fn, data, v) for v in _NUMBERS]
+    for v, got, want in zip(_NUMBERS, fast, plain, strict=True):
+        assert got == [want, want], f"{form} with {v!r}"
+
+
+def test_number_array_memo() -> None:
+    from engine.ops._helpers import _NUMBER_ARRAYS_PER_DTYPE, number_array
+
+    a = number_array(0.25, np.dtype(np.float32))
+    assert a is number_array(0.25, np.dtype(np.float32)) and a.shape == () and a.dtype == np.float32
+    assert not a.flags.writeable  # shared: nobody may write into it
+    for v in (0.0, -0.0, math.nan, 7, "7", np.float32(2)):  # zeros share a key, NaN never hits, others pass
+        if not isinstance(v, int):
+            assert number_array(v, np.dtype(np.float32)) is v
+    assert number_array(7, np.dtype(np.int64)) == 7 and type(number_array(7, np.dtype(np.int64))) is int
+    for i in range(2 * _NUMBER_ARRAYS_PER_DTYPE):  # bounded: new numbers past the bound stay numbers
+        number_array(1000.5 + i, np.dtype(np.float64))
+    from engine.ops._helpers import _NUMBER_ARRAYS
+
+    assert len(_NUMBER_ARRAYS[np.dtype(np.float64)]) <= _NUMBER_ARRAYS_PER_DTYPE
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_square_gradient_skips_the_power_bit_for_bit(dtype: str) -> None:
+    """``pow_backward`` for exponent 2 computes ``grad * (2 * input)``: ``input ** 1`` is ``input``, bit for bit."""
+    from engine.ops.arithmetic import _pow_backward
+
+    x = np.array([1.5, -2.25, 0.0, -0.0, 3e4, np.inf, -np.inf, np.nan, 1e-7], dtype)
+    for g in (np.full(x.shape, 0.5, dtype), np.array(-3.0, dtype)):
+        with np.errstate(all="ignore"):
+            want = g * (np.power(x, np.array(1, dtype)) * np.array(2, dtype))
+            got = _pow_backward(np, g, x, 2)
+        assert got.dtype == want.dtype and _bits(got) == _bits(want)
+    with np.errstate(all="ignore"):  # a 0-d input (NumPy gives scalars there)
+        got0 = _pow_backward(np, np.array(2.0, dtype), np.array(-1.5, dtype), 2)
+    assert float(got0) == -6.0
