@@ -235,6 +235,9 @@ defop(
 
 def _sum(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
     if xp is np:  # what np.sum runs for an ndarray, without its wrappers
+        if dim is None and not keepdim:  # every axis (NumPy's own None), the fewest arguments
+            acc = _acc(input)
+            return _add_reduce(input, None) if acc is None else _add_reduce(input, None, acc)
         return _add_reduce(input, _dims(dim, input.ndim), _acc(input), None, keepdim)
     return xp.sum(input, axis=_dims(dim, input.ndim), keepdims=keepdim, dtype=_acc(input))
 
