@@ -7,7 +7,7 @@ import inspect
 import math
 from typing import Any
 
-from engine.ops.registry import REGISTRY
+from engine.ops.registry import REGISTRY, NotGiven
 
 from .schemas import OpInfo, OpParam, OpsResponse
 
@@ -30,7 +30,7 @@ GRAD_ENTRY = OpInfo(
 
 
 def _json_default(v: Any) -> Any:
-    if v is inspect.Parameter.empty:
+    if v is inspect.Parameter.empty or isinstance(v, NotGiven):  # (a default that is no value)
         return None
     if isinstance(v, float) and not math.isfinite(v):
         return str(v)

@@ -13,6 +13,6 @@ from . import (  # noqa: F401 - imported for their registrations
     shape,
     unary,
 )
-from .registry import REGISTRY, Op, Param, apply, call, defop, register
+from .registry import NOT_GIVEN, REGISTRY, NotGiven, Op, Param, apply, call, defop, register
 
-__all__ = ["REGISTRY", "Op", "Param", "apply", "call", "defop", "register"]
+__all__ = ["NOT_GIVEN", "REGISTRY", "NotGiven", "Op", "Param", "apply", "call", "defop", "register"]

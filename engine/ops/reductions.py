@@ -22,7 +22,7 @@ from ..autograd.grad_mode import STATE
 from ..dtypes import bool_, dtype, float_result, int64, to_dtype
 from ..errors import ArgumentError, DTypeError, IndexError_, ShapeError, UnsupportedError
 from ._helpers import broadcast_shapes, normalize_dim, normalize_dims, numel, reduced_shape, same_dtype, sum_to
-from .registry import REGISTRY, call, defop
+from .registry import NOT_GIVEN, REGISTRY, call, defop
 
 Shape = tuple[int, ...]
 
@@ -35,8 +35,8 @@ def _reads(s: Shape, *_: Any, **__: Any) -> float:
 
 
 def _dims(dim: Any, ndim: int) -> tuple[int, ...]:
-    """The dims a reduction runs over: None and an empty list mean all, as in PyTorch."""
-    if dim is None:
+    """The dims a reduction runs over: none given, None and an empty list mean all, as in PyTorch."""
+    if dim is None or dim is NOT_GIVEN:
         return tuple(range(ndim))
     for d in dim if isinstance(dim, (tuple, list)) else (dim,):
         if isinstance(d, bool) or not isinstance(d, int):
@@ -233,19 +233,40 @@ defop(
 
 # -- sum, mean --------------------------------------------------------------------------
 
-def _sum(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+def _no_dim_check(opname: str, dim: Any, keepdim: bool, dim_type: str = "tuple of ints") -> None:
+    """PyTorch's overloads of sum, mean and prod: ``keepdim`` comes only with a ``dim``."""
+    if keepdim and dim is NOT_GIVEN:
+        raise ArgumentError(
+            f"{opname}() received an invalid combination of arguments - got (Tensor, keepdim=bool), but "
+            f"expected one of: (Tensor input, *, torch.dtype dtype = None) or (Tensor input, {dim_type} dim, "
+            "bool keepdim = False, *, torch.dtype dtype = None)"
+        )
+
+
+def _dim_given_name(stem: str) -> Any:
+    """The grad_fn name of sum, mean, prod: ``<stem>Backward1`` once a dim is given, even ``dim=None``."""
+
+    def name(x: Any, dim: Any = NOT_GIVEN, keepdim: bool = False, dtype: Any = None) -> str:
+        return f"{stem}Backward0" if dim is NOT_GIVEN else f"{stem}Backward1"
+
+    return name
+
+
+def _sum(xp: Any, input: Any, dim: Any = NOT_GIVEN, keepdim: bool = False, *, dtype: Any = None) -> Any:
     if xp is np:  # what np.sum runs for an ndarray, without its wrappers
-        if dim is None and not keepdim:  # every axis (NumPy's own None), the fewest arguments
+        if dim is NOT_GIVEN and not keepdim:  # every axis (NumPy's own None), the fewest arguments
             acc = _acc(input)
             return _add_reduce(input, None) if acc is None else _add_reduce(input, None, acc)
+        _no_dim_check("sum", dim, keepdim)
         return _add_reduce(input, _dims(dim, input.ndim), _acc(input), None, keepdim)
+    _no_dim_check("sum", dim, keepdim)
     return xp.sum(input, axis=_dims(dim, input.ndim), keepdims=keepdim, dtype=_acc(input))
 
 
 _add_reduce: Any = np.add.reduce
 
 
-def _reduce_shape(s: Shape, dim: Any = None, keepdim: bool = False, **_: Any) -> Shape:
+def _reduce_shape(s: Shape, dim: Any = NOT_GIVEN, keepdim: bool = False, **_: Any) -> Shape:
     return reduced_shape(s, _dims(dim, len(s)), keepdim)
 
 
@@ -258,13 +279,14 @@ defop(
     name="sum", forward=_sum, method="sum", saves="none", shape=_reduce_shape, dtype=_acc_dtype, dtype_memo=True,
     vjp=(lambda g, out, x, dim, keepdim, dtype: _expand_back(g, x.shape, _dims(dim, x.ndim), keepdim),),
     fast_vjp=(_sum_grad_fast,),
-    grad_fn=lambda x, dim=None, keepdim=False, dtype=None: "SumBackward0" if dim is None else "SumBackward1",
+    grad_fn=_dim_given_name("Sum"),
     doc="Sum of the elements over dim (all when dim is None or empty); integers and bools sum in int64.",
     flops=_reads,
 )
 
 
-def _mean(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+def _mean(xp: Any, input: Any, dim: Any = NOT_GIVEN, keepdim: bool = False, *, dtype: Any = None) -> Any:
+    _no_dim_check("mean", dim, keepdim)
     dims = _dims(dim, input.ndim)
     n = numel([input.shape[d] for d in dims])
     return xp.sum(input, axis=dims, keepdims=keepdim, dtype=_acc(input)) / n
@@ -297,7 +319,7 @@ def _mean_grad_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
 defop(
     name="mean", forward=_mean, method="mean", saves="none", shape=_reduce_shape, dtype=_mean_dtype,
     dtype_memo=True, vjp=(_mean_grad,), fast_vjp=(_mean_grad_fast,),
-    grad_fn=lambda x, dim=None, keepdim=False, dtype=None: "MeanBackward0" if dim is None else "MeanBackward1",
+    grad_fn=_dim_given_name("Mean"),
     doc="Mean of the elements over dim (all when dim is None); floating inputs (or dtype=) only.",
     flops=_reads,
 )
@@ -306,24 +328,25 @@ defop(
 # -- prod ---------------------------------------------------------------------------------
 
 def _prod_check(dim: Any, keepdim: bool) -> None:
-    if dim is None:
-        if keepdim:
-            raise ArgumentError(
-                "prod() received an invalid combination of arguments - got (Tensor, keepdim=bool), but "
-                "expected one of: (Tensor input, *, torch.dtype dtype = None) or (Tensor input, int dim, "
-                "bool keepdim = False, *, torch.dtype dtype = None)"
-            )
+    if dim is NOT_GIVEN:
+        _no_dim_check("prod", dim, keepdim, "int")
         return
+    if dim is None and not keepdim:  # prod has no overload for an explicit None
+        raise ArgumentError(
+            "prod() received an invalid combination of arguments - got (Tensor, dim=NoneType), but "
+            "expected one of: (Tensor input, *, torch.dtype dtype = None) or (Tensor input, int dim, "
+            "bool keepdim = False, *, torch.dtype dtype = None)"
+        )
     _int_dim("prod", dim)
 
 
-def _prod(xp: Any, input: Any, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Any:
+def _prod(xp: Any, input: Any, dim: Any = NOT_GIVEN, keepdim: bool = False, *, dtype: Any = None) -> Any:
     _prod_check(dim, keepdim)
     dims = _dims(dim, input.ndim)
     return xp.prod(input, axis=dims, keepdims=keepdim)
 
 
-def _prod_shape(s: Shape, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Shape:
+def _prod_shape(s: Shape, dim: Any = NOT_GIVEN, keepdim: bool = False, dtype: Any = None) -> Shape:
     _prod_check(dim, keepdim)
     return reduced_shape(s, _dims(dim, len(s)), keepdim)
 
@@ -333,7 +356,7 @@ def _prod_grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool, dtype: Any) ->
     if x.ndim == 0:
         return g
     has_zero = bool((x._data == 0).any())
-    if dim is None:
+    if dim is NOT_GIVEN:
         if not has_zero:
             return g * (out / x)
         return g * _prod_others(x.reshape(-1), 0).reshape(x.shape)
@@ -349,7 +372,7 @@ def _prod_grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool, dtype: Any) ->
 defop(
     name="prod", forward=_prod, method="prod", saves="both", shape=_prod_shape, dtype=_acc_dtype,
     vjp=(_prod_grad,),
-    grad_fn=lambda x, dim=None, keepdim=False, dtype=None: "ProdBackward0" if dim is None else "ProdBackward1",
+    grad_fn=_dim_given_name("Prod"),
     doc="Product of all elements, or over one dim; the gradient is exact with zeros in the input.",
     flops=_reads,
 )

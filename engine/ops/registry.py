@@ -55,6 +55,20 @@ class DeadlineExceeded(EngineError, TimeoutError):  # noqa: N818 - public name
     """The computation ran past the deadline set for this thread."""
 
 
+class NotGiven:
+    """A default that shows as ``None`` but tells a call without the argument from one with an
+    explicit ``None``, where PyTorch's overloads do: ``x.sum()`` is ``SumBackward0``,
+    ``x.sum(dim=None)`` is ``SumBackward1``. The one instance is ``NOT_GIVEN``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "None"
+
+
+NOT_GIVEN = NotGiven()
+
+
 @dataclass(frozen=True)
 class Param:
     """One parameter of an op, as the catalogue lists it."""

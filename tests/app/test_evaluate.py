@@ -273,6 +273,8 @@ def test_health_ops_metrics_and_redirect(client: Any) -> None:
         assert name in ops, name
     assert ops["sum"]["differentiable"] is True
     assert any(p["name"] == "keepdim" and p["default"] is False for p in ops["sum"]["params"])
+    # (a dim not given is the engine's NOT_GIVEN, which tells sum() from sum(dim=None): shown as null)
+    assert [p["default"] for p in ops["sum"]["params"] if p["name"] == "dim"] == [None]
     post(client, TUTORIAL)
     m = client.get("/metrics")
     assert m.status_code == 200 and "gs_requests_total" in m.text and "gs_forward_seconds" in m.text

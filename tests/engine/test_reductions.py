@@ -540,3 +540,47 @@ def test_flops_are_elements_read() -> None:
         op = engine.REGISTRY[name]
         assert op.flops is not None
         assert op.flops((2, 3, 4)) == 24
+
+
+# -- a dim given, or not: PyTorch's two overloads of sum, mean and prod ------------------------------
+
+@pytest.mark.parametrize("method", [False, True])
+@pytest.mark.parametrize("kwargs", [{}, {"dim": None}, {"dim": None, "keepdim": True}, {"dim": ()}, {"dim": 1},
+                                    {"dtype": "float64"}, {"dim": None, "dtype": "float64"}])
+@pytest.mark.parametrize("name", ["sum", "mean"])
+def test_explicit_dim_none_is_the_dim_overload(name: str, kwargs: dict, method: bool) -> None:
+    """``x.sum()`` is SumBackward0, ``x.sum(dim=None)`` (or ``None`` positionally) SumBackward1, as in PyTorch."""
+    kw = {k: (D(v) if k == "dtype" else v) for k, v in kwargs.items()}
+    agree(name, T((2, 3)), method=method, **kw)
+    if "dim" in kwargs and len(kwargs) == 1:
+        dim = kwargs["dim"]
+        e, t = engine.ones(2, 3, requires_grad=True), torch.ones(2, 3, requires_grad=True)
+        assert getattr(e, name)(dim).grad_fn.name() == getattr(t, name)(dim).grad_fn.name()
+
+
+@pytest.mark.parametrize("call", ["x.sum(keepdim=True)", "x.mean(keepdim=True)", "x.prod(keepdim=True)",
+                                  "x.prod(dim=None)", "x.prod(None)"])
+def test_overload_mismatches_are_refused(call: str) -> None:
+    """Where no overload takes the arguments PyTorch raises TypeError ("invalid combination"); so does the engine."""
+    name = call.split("(")[0].split(".")[-1]
+    for lib in (torch, engine):
+        x = lib.ones(2, 3, requires_grad=True)
+        with pytest.raises(TypeError) as info:
+            eval(call, {"x": x, "torch": lib})  # noqa: S307 - the test's own literal calls
+        assert str(info.value).startswith(f"{name}() received an invalid combination of arguments - got (")
+    x = engine.ones(2, 3)
+    with pytest.raises(engine.EngineError):
+        eval(call, {"x": x, "torch": engine})  # noqa: S307
+
+
+def test_catalogue_shows_a_missing_dim_as_none() -> None:
+    from engine.ops import NOT_GIVEN, REGISTRY
+
+    for name in ("sum", "mean", "prod"):
+        op = REGISTRY[name]
+        assert {p.name: p.default for p in op.params}["dim"] is NOT_GIVEN
+        assert op.signature().startswith(f"{name}(input, dim=None, keepdim=False")
+
+
+def test_prod_dim_none_with_keepdim_words_the_dim() -> None:
+    same_error(lambda: engine.prod(engine.ones(2, 3), None, True), lambda: torch.prod(torch.ones(2, 3), None, True))
