@@ -159,13 +159,14 @@ class _Forward:
         edges = node.edges if node is not None else ()
         position = 0
         for j, a in enumerate(call.args):
-            slot: Any = op.inputs[j] if j < len(op.inputs) else (op.params[j].name if j < len(op.params) else j)
+            slot: Any = op.params[j].name if j < len(op.params) else j  # (PyTorch's positions: see Op.order)
             if isinstance(a, ListArg) and op.list_input and j == 0:
                 for k, item in enumerate(a.items):
                     self.arg(item, fid, owner, f"{slot}[{k}]", edges[k] if k < len(edges) else None, literals)
                 position = len(a.items)
                 continue
-            e = edges[position] if position < len(edges) and j < len(op.inputs) else None
+            idx = position if op.list_input else (op.inputs.index(slot) if slot in op.inputs else None)
+            e = edges[idx] if idx is not None and idx < len(edges) and j < len(op.params) else None
             if op.name == "index" and isinstance(a, Lit):  # x[0, 1:3] as written
                 key = a.value if isinstance(a.value, tuple) else (a.value,)
                 literals.append("[" + ", ".join(_literal(k) for k in key) + "]")

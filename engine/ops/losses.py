@@ -204,6 +204,7 @@ for _l1, _name in ((False, "mse_loss"), (True, "l1_loss")):
         name=_name, forward=_pointwise(_l1), inputs=("input", "target", "weight"), namespace="functional",
         shape=_pointwise_shape, dtype=_pointwise_dtype("mse_cpu", _l1), saves="inputs",
         vjp=_pointwise_grads(_l1), grad_fn=_pointwise_name(_l1),
+        order=("input", "target", "size_average", "reduce", "reduction", "weight"),
         doc=("Mean squared error" if not _l1 else "Mean absolute error")
         + " between input and target (broadcast, with a warning), reduced; optionally weighted per element.",
     )

@@ -130,6 +130,11 @@ class Op:
     # arrays of the output's dtype: ``g`` and ``out`` come as arrays, ``ins`` is ``Node._arrays``
     # (the inputs as arrays and Python numbers) for ops that save inputs, else what was saved.
     fast_vjp: tuple[Callable[..., Any] | None, ...] | None = None
+    # PyTorch's positional order of the parameters, where it is not the forward's: a tensor input
+    # after plain ones (``mse_loss(input, target, size_average, reduce, reduction, weight)``); the
+    # inputs still lead the forward, ``bind`` maps positional arguments by this order, and
+    # ``params`` (the signature, the catalogue) follow it
+    order: tuple[str, ...] | None = None
     params: tuple[Param, ...] = field(default=(), init=False)
     # derived in __post_init__
     _n_in: int = field(default=0, init=False, repr=False)
@@ -149,6 +154,7 @@ class Op:
     _frees: bool = field(default=False, init=False, repr=False)
     _name: str | None = field(default=None, init=False, repr=False)
     _hot: tuple[Any, ...] = field(default=(), init=False, repr=False)  # what ``apply`` reads, in one read
+    _order_lead: int = field(default=0, init=False, repr=False)  # how many leading names ``order`` shares
 
     def __post_init__(self) -> None:
         sig = list(inspect.signature(self.forward).parameters.values())[1:]  # skip xp
@@ -159,6 +165,15 @@ class Op:
         names = [p.name for p in params[: len(self.inputs)]]
         assert tuple(names) == self.inputs, f"{self.name}: forward's leading params must be {self.inputs}"
         self.params = tuple(params)
+        if self.order is not None:
+            by_name = {p.name: p for p in params}
+            assert sorted(self.order) == sorted(by_name), f"{self.name}: order names every parameter once"
+            assert all(by_name[n].kind == "positional" for n in self.order), f"{self.name}: order is positional"
+            self.params = tuple(by_name[n] for n in self.order)
+            lead = 0
+            while lead < len(params) and params[lead].name == self.order[lead]:
+                lead += 1
+            self._order_lead = lead
         self._n_in = len(self.inputs)
         self._positional = tuple(p.name for p in params if p.kind == "positional")[self._n_in :]
         self._defaults = {p.name: p.default for p in params[self._n_in :] if not p.required}
@@ -213,9 +228,25 @@ class Op:
         return g if isinstance(g, str) else g(*ins, **params)
 
     # -- binding ------------------------------------------------------------------
+    def _too_many(self, given: int) -> ArgumentError:
+        """Python's words for too many positional arguments (PyTorch's Python functions raise them)."""
+        positional = [p for p in self.params if p.kind == "positional"]
+        required = sum(p.required for p in positional)
+        takes = f"from {required} to {len(positional)}" if required < len(positional) else f"{len(positional)}"
+        return ArgumentError(f"{self.name}() takes {takes} positional arguments but {given} were given")
+
     def bind(self, args: Sequence[Any], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Split a PyTorch-style call into tensor inputs and the other params (defaults filled)."""
         n = self._n_in
+        order = self.order
+        if order is not None and len(args) > self._order_lead:  # PyTorch's positions differ from the forward's
+            if len(args) > len(order):
+                raise self._too_many(len(args))
+            for name in order[: len(args)]:
+                if name in kwargs:
+                    raise ArgumentError(f"{self.name}() got multiple values for argument '{name}'")
+            kwargs = {**dict(zip(order, args, strict=False)), **kwargs}
+            args = ()
         if not kwargs and n <= len(args) <= n + len(self._positional):  # positional only: the quick way
             params = dict(self._defaults)
             for name, value in zip(self._positional, args[n:], strict=False):
@@ -239,10 +270,7 @@ class Op:
             ins = tuple(got)
             extra = args[n:] if len(args) > n else ()
         if len(extra) > len(self._positional):
-            raise ArgumentError(
-                f"{self.name}() takes {n + len(self._positional)} positional arguments but "
-                f"{n + len(extra)} were given"
-            )
+            raise self._too_many(n + len(extra))
         params = dict(self._defaults)
         for name, value in zip(self._positional, extra, strict=False):
             params[name] = value

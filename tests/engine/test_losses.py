@@ -477,3 +477,41 @@ def test_linear_bias_cast_on_matmul_path() -> None:
 def test_namespaces() -> None:
     for name in ("mse_loss", "l1_loss", "binary_cross_entropy", "nll_loss", "cross_entropy", "linear"):
         assert callable(getattr(EF, name)) and name not in engine.__dict__
+
+
+# -- PyTorch's positions: mse_loss and l1_loss take weight last --------------------------------------
+
+_W = object()  # stands for the weight tensor in a call's arguments
+
+
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss"])
+@pytest.mark.parametrize(("args", "kwargs"), [
+    ((None, None, "sum"), {}), ((None, None, "none"), {}), ((None, None, "sum", _W), {}),
+    ((None,), {"reduction": "sum"}), ((), {"reduction": "sum", "weight": _W}),
+    ((None, None, "sum"), {"reduction": "mean"}), ((None, None, "sum", _W, 1), {}),
+    ((None, None, "mean"), {"weight": _W}),
+])
+def test_positional_arguments_in_pytorchs_order(name: str, args: tuple, kwargs: dict) -> None:
+    """``F.mse_loss(a, b, None, None, 'sum')`` is reduction='sum' (weight comes last), as in PyTorch; errors alike."""
+    outcomes = []
+    for lib, functional in ((torch, TF), (engine, EF)):
+        x = lib.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        y = lib.tensor([[0.0, 2.5], [1.0, 7.0]])
+        w = lib.tensor([[1.0, 2.0], [0.5, 1.0]])
+        a = [w if v is _W else v for v in args]
+        k = {key: (w if v is _W else v) for key, v in kwargs.items()}
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = getattr(functional, name)(x, y, *a, **k)
+            r.sum().backward()
+            outcomes.append((r.tolist(), r.grad_fn.name(), x.grad.tolist()))
+        except TypeError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_signature_in_pytorchs_order() -> None:
+    assert engine.ops.REGISTRY["mse_loss"].signature() == (
+        "mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None)"
+    )
