@@ -11,7 +11,8 @@ import warnings
 from pathlib import Path
 
 # The per-op hot path: binding, dtype rules, apply, graph nodes, tensors, the backward loop,
-# and the forwards and array rules of the ops small graphs use most.
+# and the forwards and array rules of the ops small graphs use most (indexing's key planning,
+# views and reshapes, pointwise math and activations run in Python for every call).
 COMPILED: tuple[str, ...] = (
     "engine._bind",
     "engine.autograd.engine",
@@ -20,9 +21,13 @@ COMPILED: tuple[str, ...] = (
     "engine.creation",
     "engine.dtypes",
     "engine.ops._helpers",
+    "engine.ops.activations",
     "engine.ops.arithmetic",
+    "engine.ops.indexing",
     "engine.ops.reductions",
     "engine.ops.registry",
+    "engine.ops.shape",
+    "engine.ops.unary",
     "engine.tensor",
 )
 
