@@ -351,25 +351,20 @@ def _drain_arrays(p: _Pass, deadline: Any) -> None:
         g = pending.pop(node)
         if deadline is not None and time.monotonic() > deadline:
             raise _deadline_error()
-        op = node.op
-        fast = op.fast_vjp
+        fast, saves_inputs, frees, rules = node.op._hot_backward
         gd = g if type(g) is ndarray else g._data
-        if (
-            fast is None or type(gd) is not ndarray or node.retained is not None
-            or (op._saves_inputs and node._arrays is None)
-        ):
+        ins = node._arrays if saves_inputs else node._saved
+        if fast is None or type(gd) is not ndarray or node.retained is not None or ins is None:
             _run_node(p, node, wrap(g, node.out_meta[1], None) if g is gd else g)
             continue
         saved = node._saved
         if saved is None:
             raise AutogradError(FREED_MESSAGE)
         o = node._out
-        ins = node._arrays if op._saves_inputs else saved
-        if not retain_graph and op._frees:  # free what it saved as it runs (we hold it here)
+        if not retain_graph and frees:  # free what it saved as it runs (we hold it here)
             node._saved = node._out = node._arrays = None
         params = node.params
         edges = node.edges
-        rules: Any = op.vjp
         for i in range(len(edges)):  # (one rule and one array rule per edge)
             e = edges[i]
             rule = rules[i]

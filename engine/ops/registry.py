@@ -155,6 +155,7 @@ class Op:
     _name: str | None = field(default=None, init=False, repr=False)
     _hot: tuple[Any, ...] = field(default=(), init=False, repr=False)  # what ``apply`` reads, in one read
     _order_lead: int = field(default=0, init=False, repr=False)  # how many leading names ``order`` shares
+    _hot_backward: tuple[Any, ...] = field(default=(), init=False, repr=False)  # what the backward loop reads
 
     def __post_init__(self) -> None:
         sig = list(inspect.signature(self.forward).parameters.values())[1:]  # skip xp
@@ -203,6 +204,7 @@ class Op:
         self._hot = (self._plain, self._n_in, self._dtype_memo, self._memo_any, self._fast_params,
                      self.forward, self.vjp, self._name, self._saves_inputs, self._saves_output,
                      self.scalars, self.number_arrays)
+        self._hot_backward = (self.fast_vjp, self._saves_inputs, self._frees, self.vjp)
         if self.fast_vjp is not None:
             assert self.vjp is not None and len(self.fast_vjp) == len(self.vjp) and not self.list_input, (
                 f"{self.name}: fast_vjp has one entry per rule (not for list inputs)"
