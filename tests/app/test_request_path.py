@@ -109,3 +109,42 @@ def test_metrics_count_every_request_by_route_method_and_status() -> None:
 
     assert count("200") == 3 and count("415") == 1
     assert re.search(r'^gs_request_seconds_count\{route="/v1/evaluate"\} 4\.0$', text, re.M), text
+
+
+# -- flat lists of numbers for float tensors: array.array instead of NumPy's discovery ----------------
+
+_FLAT_LISTS = {
+    "floats": [0.1, -2.5, 1e-30, 3.4e38, 1e300, -0.0, 7.0],
+    "small ints": [1, -2, 3, 2**53 - 1],
+    "ints past 2**53": [2**60 + 2**36 + 1, 3],  # NumPy rounds int64 -> float32 once; via a double, twice
+    "mixed": [1, 2.5, 2**60 + 2**36 + 1],
+    "bools": [True, False],
+    "bools and floats": [True, 2.5],
+    "empty": [],
+    "one": [0.3],
+}
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("case", list(_FLAT_LISTS))
+def test_flat_number_lists_convert_as_numpy_does(case: str, dtype: str) -> None:
+    from app.service.tensors import array_from_data
+
+    data = _FLAT_LISTS[case]
+    with np.errstate(over="ignore"):
+        want = np.asarray(data).astype(np.dtype(dtype), copy=False)
+    got = array_from_data(data, dtype, ("tensors", "x"))
+    assert got.dtype == want.dtype and got.shape == want.shape and got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("data", [["NaN", 1.0], [1.0, None], [[1.0], [2.0]], [10**400, 1.0], [1.0, "x"]])
+def test_flat_lists_that_are_not_plain_numbers_take_numpys_path(data: list) -> None:
+    """Strings, nulls, nesting and huge ints fall back: the same values or the same located errors."""
+    from app.service.errors import ServiceError
+    from app.service.tensors import _flat_floats, array_from_data
+
+    assert _flat_floats(data, np.dtype(np.float32)) is None
+    try:
+        array_from_data(data, "float32", ("tensors", "x"))
+    except ServiceError as exc:
+        assert exc.loc == ("tensors", "x")
