@@ -28,7 +28,7 @@ def method_for(op: Op) -> Callable[..., Tensor]:
     if varargs is None:
 
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-            return call(op, (self, *args), kwargs)
+            return call(op, (self, *args), kwargs, True)
 
     else:
 
@@ -37,7 +37,7 @@ def method_for(op: Op) -> Callable[..., Tensor]:
             if rest and not (len(rest) == 1 and isinstance(rest[0], (tuple, list))) and varargs not in kwargs:
                 if len(rest) > 1 or (op.pack_single and hasattr(rest[0], "__index__")):
                     args = (*args[:n_after], tuple(rest))
-            return call(op, (self, *args), kwargs)
+            return call(op, (self, *args), kwargs, True)
 
     method.__name__ = method.__qualname__ = op.method or op.name
     method.__doc__ = f"{op.signature()}\n\n{op.doc}"

@@ -60,7 +60,8 @@ class _Runner:
         if isinstance(arg, Lit):
             return arg.value
         if isinstance(arg, OpCall):
-            return call(arg.op, [self.value(a) for a in arg.args], {k: self.value(v) for k, v in arg.kwargs.items()})
+            return call(arg.op, [self.value(a) for a in arg.args], {k: self.value(v) for k, v in arg.kwargs.items()},
+                        arg.method)
         if isinstance(arg, ConstTensor):
             return engine.tensor(arg.array, device=self.device)
         if isinstance(arg, ListArg):

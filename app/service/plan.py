@@ -15,7 +15,7 @@ import orjson
 
 import engine
 from engine.autograd.node import TensorMeta
-from engine.ops.registry import REGISTRY, Op, check_shapes, estimate_flops
+from engine.ops.registry import REGISTRY, Op, check_shapes, estimate_flops, reword_for_call
 
 from . import expr as E
 from .errors import ArgumentError, ExpressionError, LimitExceeded, Loc, NameError_, ServiceError
@@ -72,6 +72,7 @@ class OpCall:
     args: list[Any]
     kwargs: dict[str, Any]
     meta: TensorMeta | None  # None where the shape depends on values (boolean masks)
+    method: bool = False  # written as ``x.op(...)`` (errors count positions as PyTorch's methods do)
 
 
 @dataclass
@@ -397,11 +398,12 @@ class Planner:
             return None
         return arg
 
-    def _call(self, op: Op, args: list[Any], kwargs: dict[str, Any], loc: Loc, label: str) -> OpCall:
+    def _call(self, op: Op, args: list[Any], kwargs: dict[str, Any], loc: Loc, label: str,
+              method: bool = False) -> OpCall:
         metas = [self._meta(a) for a in args]
         kmetas = {k: self._meta(v) for k, v in kwargs.items()}
         if any(m is None and not isinstance(a, Lit) for m, a in zip(metas, args, strict=True)):
-            return OpCall(op, args, kwargs, None)  # a value-dependent shape upstream
+            return OpCall(op, args, kwargs, None, method)  # a value-dependent shape upstream
         try:
             ins, params = op.bind(metas, dict(kmetas))
             if op.list_input and not isinstance(ins[0], (list, tuple)):
@@ -417,9 +419,11 @@ class Planner:
         except ServiceError:
             raise
         except engine.EngineError as exc:
+            if isinstance(exc, engine.ArgumentError):
+                reword_for_call(exc, op, kwargs, method)
             raise engine_error(exc, loc, label) from None
         except Exception:  # noqa: BLE001 - a rule that cannot judge from metas alone
-            return OpCall(op, args, kwargs, None)
+            return OpCall(op, args, kwargs, None, method)
         flat = (*ins[0], *ins[1:]) if op.list_input else ins
         requires = op.differentiable and any(isinstance(x, TensorMeta) and x.requires_grad for x in flat)
         meta = TensorMeta.of(tuple(shape), dt, requires)
@@ -428,7 +432,7 @@ class Planner:
         self.limits.check_node_flops(flops, loc, label)
         self.flops += flops
         self.held += meta.numel()
-        return OpCall(op, args, kwargs, meta)
+        return OpCall(op, args, kwargs, meta, method)
 
     # -- expressions ------------------------------------------------------------------
     def _from_expr(self, node: ExprNode, loc: Loc) -> OpCall | Alias:
@@ -657,7 +661,7 @@ class _ExprLowering:
                                      and not isinstance(rest[0].value, bool)):
                     if all(isinstance(x, Lit) and isinstance(x.value, int) for x in rest):
                         args = [*args[:n_after], Lit(tuple(x.value for x in rest))]
-            return self.call(op.name, [target, *args], kwargs, f.col)
+            return self.call(op.name, [target, *args], kwargs, f.col, method=True)
         if isinstance(f, E.Dotted):
             parts = f.parts
             prefixes = {("torch",), ("F",), ("torch", "nn", "functional"), ("nn", "functional")}
@@ -719,13 +723,14 @@ class _ExprLowering:
             return self.call("index", [target, Lit(vals[0] if key.single else vals)], {}, e.col, private=True)
         return self.call("index", [target, key], {}, e.col, private=True)
 
-    def call(self, name: str, args: list[Any], kwargs: dict[str, Any], col: int, private: bool = False) -> OpCall:
+    def call(self, name: str, args: list[Any], kwargs: dict[str, Any], col: int, private: bool = False,
+             method: bool = False) -> OpCall:
         op = REGISTRY.get(name) if private else public_op(name)
         if op is None:
             raise self.err(f"op '{name}' is not available", col)
         label = f"{self.label} ({name}, column {col})"
         try:
-            return self.p._call(op, args, kwargs, self.loc, label)
+            return self.p._call(op, args, kwargs, self.loc, label, method)
         except ServiceError as exc:
             exc.extra.setdefault("column", col)
             raise

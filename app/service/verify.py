@@ -56,7 +56,7 @@ def _promote(arg: Any, key: str | None = None) -> Any:
         return arg
     if isinstance(arg, OpCall):
         return OpCall(arg.op, [_promote(a) for a in arg.args], {k: _promote(v, k) for k, v in arg.kwargs.items()},
-                      arg.meta)
+                      arg.meta, arg.method)
     if isinstance(arg, GradCall):
         go = None if arg.grad_outputs is None else _promote(arg.grad_outputs)
         return replace(arg, output=_promote(arg.output), input=_promote(arg.input), grad_outputs=go)

@@ -17,6 +17,7 @@ would take several ops are private ops of their own (``_tanh_backward``, ``_pow_
 from __future__ import annotations
 
 import inspect
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -690,11 +691,42 @@ def _meta(x: Any) -> Any:
 _new_meta = object.__new__
 
 
-def call(op: Op, args: Sequence[Any], kwargs: dict[str, Any]) -> Tensor:
-    """``torch.<op>(*args, **kwargs)``: bind, then apply."""
+def call(op: Op, args: Sequence[Any], kwargs: dict[str, Any], method: bool = False) -> Tensor:
+    """``torch.<op>(*args, **kwargs)``, or with ``method`` ``args[0].<op>(*args[1:], **kwargs)``: bind, apply."""
     if not kwargs and len(args) == op._n_in:
         fast = op._fast_params
         if fast is not None:
             return apply(op, args if type(args) is tuple else tuple(args), fast)
-    ins, params = op.bind(args, kwargs)
-    return apply(op, ins, params)
+    try:
+        ins, params = op.bind(args, kwargs)
+        return apply(op, ins, params)
+    except ArgumentError as exc:
+        if kwargs or method:
+            reword_for_call(exc, op, kwargs, method)
+        raise
+
+
+_ARG_POSITION = re.compile(r"argument '(\w+)' \(position (\d+)\)")
+
+
+def reword_for_call(exc: EngineError, op: Op, kwargs: Any, method: bool) -> None:
+    """PyTorch's words for an argument's error, for the call as written (``exc`` is changed in place).
+
+    Ops word such errors for ``torch.<op>(input, ...)`` with every argument positional
+    ("argument 'dim' (position 2) must be int"). PyTorch's argument parser names no position
+    for an argument given by keyword, and counts a method's from the argument after ``self``.
+    """
+    message = str(exc)
+    if not message.startswith(f"{op.name}(): argument '"):
+        return
+    found = _ARG_POSITION.search(message)
+    if found is None:
+        return
+    name, position = found.group(1), int(found.group(2))
+    if name in kwargs:
+        words = f"argument '{name}'"
+    elif method and position > 1:
+        words = f"argument '{name}' (position {position - 1})"
+    else:
+        return
+    exc.args = (message.replace(found.group(0), words, 1),)

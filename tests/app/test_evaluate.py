@@ -335,3 +335,16 @@ def test_gzip_bomb_is_413() -> None:
             assert r.status_code == 415
 
     anyio.run(go)
+
+
+@pytest.mark.parametrize(("node", "words"), [
+    ({"expr": "x.logsumexp(None)"}, "argument 'dim' (position 1) must be tuple of ints"),
+    ({"expr": "x.logsumexp(dim=None)"}, "argument 'dim' must be tuple of ints"),
+    ({"expr": "logsumexp(x, None)"}, "argument 'dim' (position 2) must be tuple of ints"),
+    ({"op": "logsumexp", "args": ["x"], "kwargs": {"dim": None}}, "argument 'dim' must be tuple of ints"),
+    ({"expr": "x.cumsum(None)"}, "argument 'dim' (position 1) must be int"),
+])
+def test_argument_errors_are_worded_for_the_call_as_written(client: Any, node: dict, words: str) -> None:
+    """A method counts positions after ``self``, a keyword names none: PyTorch's argument parser's words."""
+    r = client.post("/v1/evaluate", json={"tensors": {"x": {"data": [[1.0, 2.0]]}}, "nodes": [{"id": "y", **node}]})
+    assert r.status_code == 422 and words in r.json()["detail"], r.json()
