@@ -31,6 +31,7 @@ from ..dtypes import dtype as DType
 from ..errors import ArgumentError, DTypeError, ShapeError, UnsupportedError, ValueError_
 from ._helpers import broadcast_shapes, normalize_dim, numel, promote
 from .registry import Op, call, defop, register
+from .shape import int_argument, ints_argument
 
 Shape = tuple[int, ...]
 
@@ -465,8 +466,13 @@ defop(
 )
 
 
+def _transpose_dims(dim0: Any, dim1: Any, ndim: int) -> tuple[int, int]:
+    return (normalize_dim(int_argument(dim0, "transpose", "dim0", 2), ndim),
+            normalize_dim(int_argument(dim1, "transpose", "dim1", 3), ndim))
+
+
 def _transpose_shape(s: Shape, dim0: int, dim1: int) -> Shape:
-    d0, d1 = normalize_dim(dim0, len(s)), normalize_dim(dim1, len(s))
+    d0, d1 = _transpose_dims(dim0, dim1, len(s))
     out = list(s)
     if out:
         out[d0], out[d1] = out[d1], out[d0]
@@ -474,7 +480,7 @@ def _transpose_shape(s: Shape, dim0: int, dim1: int) -> Shape:
 
 
 def _transpose(xp: Any, input: Any, dim0: int, dim1: int) -> Any:
-    d0, d1 = normalize_dim(dim0, input.ndim), normalize_dim(dim1, input.ndim)
+    d0, d1 = _transpose_dims(dim0, dim1, input.ndim)
     return xp.swapaxes(input, d0, d1) if input.ndim else input
 
 
@@ -488,7 +494,7 @@ defop(
 
 
 def _permutation(ndim: int, dims: Any) -> tuple[int, ...]:
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    dims = ints_argument(dims, "permute", "dims", allow_int=True)
     if len(dims) != ndim:
         raise ShapeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the length of "

@@ -236,7 +236,8 @@ class Op:
         positional = [p for p in self.params if p.kind == "positional"]
         required = sum(p.required for p in positional)
         takes = f"from {required} to {len(positional)}" if required < len(positional) else f"{len(positional)}"
-        return ArgumentError(f"{self.name}() takes {takes} positional arguments but {given} were given")
+        noun = "argument" if takes == "1" else "arguments"
+        return ArgumentError(f"{self.name}() takes {takes} positional {noun} but {given} were given")
 
     def bind(self, args: Sequence[Any], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Split a PyTorch-style call into tensor inputs and the other params (defaults filled)."""

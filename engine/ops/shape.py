@@ -41,7 +41,7 @@ def _fmt(shape: Sequence[int]) -> str:
     return f"[{', '.join(map(str, shape))}]"
 
 
-def _int(value: Any, op: str, arg: str, position: int | None = None) -> int:
+def int_argument(value: Any, op: str, arg: str, position: int | None = None) -> int:
     """An int argument (anything with ``__index__``, as a 0-d integer tensor), else PyTorch's TypeError."""
     if isinstance(value, bool) or isinstance(value, (float, complex, str)) or value is None:
         where = f" (position {position})" if position else ""
@@ -53,7 +53,7 @@ def _int(value: Any, op: str, arg: str, position: int | None = None) -> int:
         raise ArgumentError(f"{op}(): argument '{arg}'{where} must be int, not {type(value).__name__}") from None
 
 
-def _ints(value: Any, op: str, arg: str, allow_int: bool = False) -> Shape:
+def ints_argument(value: Any, op: str, arg: str, allow_int: bool = False) -> Shape:
     """A tuple of ints (PyTorch's ``int[]``) with its TypeErrors; ``allow_int`` takes a lone int too."""
     if isinstance(value, (list, tuple)):
         out = []
@@ -179,11 +179,11 @@ def _same_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
 
 
 def _reshape_shape(s: Shape, shape: Any) -> Shape:
-    return infer_shape(_ints(shape, "reshape", "shape"), numel(s))
+    return infer_shape(ints_argument(shape, "reshape", "shape"), numel(s))
 
 
 def _reshape(xp: Any, input: Any, shape: Any) -> Any:
-    return input.reshape(infer_shape(_ints(shape, "reshape", "shape"), input.size))
+    return input.reshape(infer_shape(ints_argument(shape, "reshape", "shape"), input.size))
 
 
 defop(
@@ -196,7 +196,7 @@ defop(
 
 
 def _view_shape(s: Shape, size: Any) -> Shape:
-    return infer_shape(_ints(size, "view", "size", allow_int=True), numel(s))
+    return infer_shape(ints_argument(size, "view", "size", allow_int=True), numel(s))
 
 
 def _view(xp: Any, input: Any, size: Any) -> Any:
@@ -217,8 +217,8 @@ defop(
 # -- flatten ------------------------------------------------------------------------
 
 def _flatten_dims(ndim: int, start_dim: Any, end_dim: Any) -> tuple[int, int]:
-    s = normalize_dim(_int(start_dim, "flatten", "start_dim"), ndim)
-    e = normalize_dim(_int(end_dim, "flatten", "end_dim"), ndim)
+    s = normalize_dim(int_argument(start_dim, "flatten", "start_dim"), ndim)
+    e = normalize_dim(int_argument(end_dim, "flatten", "end_dim"), ndim)
     if s > e:
         raise ShapeError("flatten() has invalid args: start_dim cannot come after end_dim")
     return s, e
@@ -257,7 +257,7 @@ def _squeeze_dims(shape: Shape, dim: Any) -> tuple[int, ...]:
     if dim is None:
         return tuple(i for i, n in enumerate(shape) if n == 1)
     if isinstance(dim, (list, tuple)):
-        dims = normalize_dims(_ints(dim, "squeeze", "dim"), ndim)
+        dims = normalize_dims(ints_argument(dim, "squeeze", "dim"), ndim)
     else:
         if isinstance(dim, (bool, float)) or not hasattr(dim, "__index__"):
             t = type(dim).__name__
@@ -294,7 +294,7 @@ defop(
 
 
 def _unsqueeze_dim(ndim: int, dim: Any) -> int:
-    return normalize_dim(_int(dim, "unsqueeze", "dim", 1), ndim + 1)
+    return normalize_dim(int_argument(dim, "unsqueeze", "dim", 2), ndim + 1)
 
 
 def unsqueeze_shape(shape: Shape, dim: Any) -> Shape:
@@ -318,7 +318,7 @@ defop(
 
 def expand_shape(s: Shape, size: Any, tensor_type: str = "torch.FloatTensor") -> Shape:
     """The shape ``expand(size)`` gives (-1 keeps a dim), with PyTorch's errors (last dim first)."""
-    size = _ints(size, "expand", "size", allow_int=True)
+    size = ints_argument(size, "expand", "size", allow_int=True)
     s = tuple(s)
     if len(size) < len(s):
         raise ShapeError(
@@ -362,12 +362,12 @@ defop(
 
 
 def _broadcast_to(xp: Any, input: Any, size: Any) -> Any:
-    return _expand(xp, input, _ints(size, "broadcast_to", "size"))
+    return _expand(xp, input, ints_argument(size, "broadcast_to", "size"))
 
 
 defop(
     name="broadcast_to", forward=_broadcast_to, method="broadcast_to",
-    saves="none", shape=lambda s, size: expand_shape(s, _ints(size, "broadcast_to", "size")),
+    saves="none", shape=lambda s, size: expand_shape(s, ints_argument(size, "broadcast_to", "size")),
     dtype=same_dtype, vjp=(lambda g, out, x, size: g,), fast_vjp=(_same_fast,), grad_fn="ExpandBackward0",
     doc="``input`` broadcast to ``size``, as ``expand``.",
 )
@@ -384,7 +384,7 @@ def _cat_dim(shapes: Sequence[Shape], dim: Any) -> int | None:
     """``cat``'s checks, in PyTorch's order; the wrapped dim (None when every tensor is skipped)."""
     if not shapes:
         raise ValueError_("torch.cat(): expected a non-empty list of Tensors")
-    dim = _int(dim, "cat", "dim")
+    dim = int_argument(dim, "cat", "dim", 2)
     for i, s in enumerate(shapes):
         if not s:
             raise ShapeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
@@ -454,7 +454,7 @@ def stack_shape(shapes: Sequence[Shape], dim: Any = 0) -> Shape:
     if not shapes:
         raise ShapeError("stack expects a non-empty TensorList")
     first = tuple(shapes[0])
-    d = normalize_dim(_int(dim, "stack", "dim"), len(first) + 1)
+    d = normalize_dim(int_argument(dim, "stack", "dim", 2), len(first) + 1)
     for i, s in enumerate(shapes[1:], 1):
         if tuple(s) != first:
             raise ShapeError(
@@ -485,7 +485,7 @@ defop(
 # -- flip, repeat, narrow ------------------------------------------------------------
 
 def _flip_dims(ndim: int, dims: Any) -> tuple[int, ...]:
-    return normalize_dims(_ints(dims, "flip", "dims"), ndim)
+    return normalize_dims(ints_argument(dims, "flip", "dims"), ndim)
 
 
 def _flip(xp: Any, input: Any, dims: Any) -> Any:
@@ -508,7 +508,7 @@ defop(
 
 
 def repeat_shape(shape: Shape, repeats: Any) -> Shape:
-    reps = _ints(repeats, "repeat", "repeats", allow_int=True)
+    reps = ints_argument(repeats, "repeat", "repeats", allow_int=True)
     shape = tuple(shape)
     if len(reps) < len(shape):
         raise ShapeError(
@@ -524,13 +524,13 @@ def repeat_shape(shape: Shape, repeats: Any) -> Shape:
 
 def _repeat(xp: Any, input: Any, repeats: Any) -> Any:
     repeat_shape(tuple(input.shape), repeats)
-    reps = _ints(repeats, "repeat", "repeats", allow_int=True)
+    reps = ints_argument(repeats, "repeat", "repeats", allow_int=True)
     out = xp.tile(input, reps)
     return out if out.flags.c_contiguous else out.copy(order="C")  # (ascontiguousarray makes 0-d 1-d)
 
 
 def _repeat_grad(g: Any, out: Any, x: Any, repeats: Any) -> Any:
-    reps = _ints(repeats, "repeat", "repeats", allow_int=True)
+    reps = ints_argument(repeats, "repeat", "repeats", allow_int=True)
     if not reps:
         return g
     padded = (1,) * (len(reps) - len(x.shape)) + tuple(x.shape)
@@ -551,11 +551,11 @@ defop(
 def _narrow_args(shape: Shape, dim: Any, start: Any, length: Any) -> tuple[int, int, int]:
     if not shape:
         raise ShapeError("narrow() cannot be applied to a 0-dim tensor.")
-    start = _int(start, "narrow", "start")
-    length = _int(length, "narrow", "length")
+    start = int_argument(start, "narrow", "start")
+    length = int_argument(length, "narrow", "length")
     if length < 0:
         raise ShapeError("narrow(): length must be non-negative.")
-    d = normalize_dim(_int(dim, "narrow", "dim"), len(shape))
+    d = normalize_dim(int_argument(dim, "narrow", "dim"), len(shape))
     size = shape[d]
     if not -size <= start <= size:
         raise IndexError_(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")

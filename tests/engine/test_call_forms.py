@@ -17,6 +17,10 @@ CALLS = [
     "torch.softmax(x, 'a')", "torch.softmax(x, dim='a')", "x.softmax('a')", "x.softmax(dim='a')",
     "torch.cumsum(x, None)", "torch.cumsum(x, dim=None)", "x.cumsum(None)", "x.cumsum(dim=None)",
     "x.flip('a')", "torch.flip(x, 'a')", "x.reshape('a')", "torch.reshape(x, 'a')",
+    "torch.transpose(x, 'a', 1)", "x.transpose(0, 'a')", "x.transpose(dim0=0, dim1='a')",
+    "torch.unsqueeze(x, 'a')", "x.unsqueeze(1.5)", "x.unsqueeze(dim=1.5)",
+    "torch.cat([x, x], 'a')", "torch.cat([x, x], dim='a')", "torch.stack([x, x], 'a')", "torch.stack([x, x], dim='a')",
+    "torch.permute(x, 'a')", "x.permute(0, 'a')", "x.permute('a')", "torch.t(x, 1)",
 ]
 
 
