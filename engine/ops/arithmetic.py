@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..dtypes import bool_, result_type
+from ..dtypes import bool_, float16, float32, result_type
 from ..errors import ArgumentError, AutogradError, DTypeError
 from ._helpers import broadcast_shapes, number_array, promote, promote_float
 from .registry import REGISTRY, SAME, call, defop
@@ -92,7 +92,9 @@ def _sub_check(input: Any, other: Any) -> None:
 def _add_dtype(input: Any, other: Any, *, alpha: Any = 1) -> tuple[Any, Any]:
     d = result_type(input, other)
     _alpha_check(d, alpha)
-    return d, d
+    # float16 ``a + alpha * b``: PyTorch computes it in float32 (with alpha rounded to float16 first,
+    # which the forward cannot see: exact where alpha is a float16 number, 2 or -1.5, else close)
+    return (float32 if d is float16 and alpha != 1 else d), d
 
 
 def _sub_dtype(input: Any, other: Any, *, alpha: Any = 1) -> tuple[Any, Any]:
@@ -118,13 +120,23 @@ def _mul(xp: Any, input: Any, other: Any) -> Any:
 _PLAIN_SCALARS = (int, float, bool)
 
 
+_F16 = np.dtype(np.float16)
+_F32 = np.dtype(np.float32)
+
+
 def _times_alpha_fast(g: Any, alpha: Any) -> Any:
-    """``g * alpha`` on arrays, as the rule's engine op computes it (a plain Python number alpha)."""
-    return _mul(np, g, number_array(alpha, g.dtype)) if type(alpha) in _PLAIN_SCALARS else None
+    """``g * alpha`` on arrays, as the rule's engine op computes it (a plain Python number alpha;
+    float16 takes the rule: mul computes it in float32, see ``_opmath``)."""
+    if type(alpha) not in _PLAIN_SCALARS or g.dtype == _F16:
+        return None
+    return _mul(np, g, number_array(alpha, g.dtype))
 
 
 def _times_fast(g: Any, other: Any) -> Any:
-    """``g * other`` on arrays, ``other`` an array or a Python number (``number_array``: the same product)."""
+    """``g * other`` on arrays, ``other`` an array or a Python number (``number_array``: the same product);
+    a float16 gradient times a number takes the rule (``_opmath``)."""
+    if g.dtype == _F16 and type(other) in _PLAIN_SCALARS:
+        return None
     return g * number_array(other, g.dtype)
 
 
@@ -182,9 +194,26 @@ defop(
 
 # -- mul / div ----------------------------------------------------------------------------
 
+def _cpu_scalar(x: Any) -> bool:
+    """A Python number or a 0-d tensor: what PyTorch's CPU kernels read as a scalar operand."""
+    return not hasattr(x, "dtype") or x.ndim == 0
+
+
+def _opmath(d: Any, other: Any) -> Any:
+    """The dtype ``mul`` and true ``div`` compute in: float16 results by a scalar ``other`` are computed
+    in float32 with the scalar's float32 value (PyTorch's ``opmath``, its ``original_scalar_value``),
+    then rounded; NumPy would round the scalar to float16 first. (Two float16 tensors: the same either way.)"""
+    return float32 if d is float16 and _cpu_scalar(other) else d
+
+
+def _mul_dtype(input: Any, other: Any) -> tuple[Any, Any]:
+    d = result_type(input, other)
+    return _opmath(d, other), d
+
+
 defop(
     name="mul", forward=_mul, inputs=BINARY, scalars=True,
-    method="mul", shape=broadcast_shapes, dtype=promote,
+    method="mul", shape=broadcast_shapes, dtype=_mul_dtype, dtype_memo=True,
     vjp=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
     fast_vjp=(lambda g, out, ins, p: _times_fast(g, ins[1]), lambda g, out, ins, p: _times_fast(g, ins[0])),
     number_arrays=True,
@@ -221,7 +250,8 @@ def _div_dtype(input: Any, other: Any, *, rounding_mode: str | None = None) -> A
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
         )
     if rounding_mode is None:
-        return promote_float(input, other)
+        _, d = promote_float(input, other)
+        return _opmath(d, other), d
     d = result_type(input, other)
     if d is bool_:
         raise DTypeError(f'"div_{rounding_mode}_cpu" not implemented for \'Bool\'')
@@ -239,7 +269,10 @@ def _div_grad_other(g: Any, out: Any, a: Any, b: Any, rounding_mode: str | None)
 
 
 def _div_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
-    return _div(np, g, number_array(ins[1], g.dtype)) if p["rounding_mode"] is None else None
+    other = ins[1]
+    if p["rounding_mode"] is not None or (g.dtype == _F16 and type(other) in _PLAIN_SCALARS):
+        return None  # (float16 by a number: the rule, see ``_opmath``)
+    return _div(np, g, number_array(other, g.dtype))
 
 
 defop(
@@ -299,6 +332,9 @@ def _pow_backward(xp: Any, grad: Any, input: Any, exponent: Any) -> Any:
             return np.multiply(grad, t, out=t)
         return grad * t
     t = _pow(xp, input, exponent - 1 if xp is not np else number_array(exponent - 1, input.dtype))
+    if type(t) is np.ndarray and t.dtype == _F16:  # exponent * t: mul's float32 opmath (``_opmath``)
+        t = np.multiply(t, number_array(exponent, _F32), dtype=np.float32).astype(np.float16)
+        return np.multiply(grad, t, out=t) if t.shape == grad.shape and t.dtype == grad.dtype else grad * t
     if type(t) is np.ndarray and t.shape == grad.shape and t.dtype == grad.dtype:
         # (t's dtype already holds the exponent's: t * exponent keeps it)
         np.multiply(t, number_array(exponent, t.dtype), out=t)

@@ -516,3 +516,43 @@ def test_square_gradient_skips_the_power_bit_for_bit(dtype: str) -> None:
     with np.errstate(all="ignore"):  # a 0-d input (NumPy gives scalars there)
         got0 = _pow_backward(np, np.array(2.0, dtype), np.array(-1.5, dtype), 2)
     assert float(got0) == -6.0
+
+
+# -- float16 by a scalar: PyTorch's float32 opmath, bit for bit ----------------------------------------
+
+_HALF_FORMS: dict[str, Callable[[Any, Any, Any], Any]] = {
+    "x * v": lambda lib, x, v: x * v, "v * x": lambda lib, x, v: v * x,
+    "x / v": lambda lib, x, v: x / v, "v / x": lambda lib, x, v: v / x,
+    "x * 0-d float32": lambda lib, x, v: x * lib.tensor(v, dtype=lib.float32),
+    "0-d float32 * x": lambda lib, x, v: lib.mul(lib.tensor(v, dtype=lib.float32), x),
+    "x / 0-d float64": lambda lib, x, v: x / lib.tensor(v, dtype=lib.float64),
+    "x + v": lambda lib, x, v: x + v, "v - x": lambda lib, x, v: v - x,
+    "(|x| + 0.5) ** v": lambda lib, x, v: (x.abs() + 0.5) ** v,
+}
+
+
+@pytest.mark.parametrize("v", [0.1, 1 / 3, 2.7, 3.0, -1.5, 1e-3])
+@pytest.mark.parametrize("form", list(_HALF_FORMS))
+def test_float16_by_a_scalar_is_pytorchs_bit_for_bit(form: str, v: float) -> None:
+    """A float16 tensor times (or over) a number or a 0-d tensor computes in float32 with the scalar's
+    float32 value, then rounds (PyTorch's opmath); values and gradients equal PyTorch's bits."""
+    data = (np.random.default_rng(7).standard_normal(4000) * 3).astype(np.float16)
+    outs = []
+    for lib in (torch, engine):
+        x = lib.tensor(data, requires_grad=True)
+        with np.errstate(all="ignore"):
+            y = _HALF_FORMS[form](lib, x, v)
+            y.sum().backward()
+        outs.append((y.detach().numpy(), x.grad.numpy()))
+    for got, want in zip(outs[1], outs[0], strict=True):
+        assert got.dtype == want.dtype == np.float16
+        same = (got.view(np.uint16) == want.view(np.uint16)) | (np.isnan(got) & np.isnan(want))
+        assert same.all(), f"{form} with {v}: {int((~same).sum())} elements differ"
+
+
+@pytest.mark.parametrize("alpha", [2, -1.5, 0.5, 3.0])
+def test_float16_add_with_alpha_computes_in_float32(alpha: float) -> None:
+    data = (np.random.default_rng(3).standard_normal(4000) * 3).astype(np.float16)
+    got = engine.add(engine.tensor(data), engine.tensor(data * np.float16(0.5)), alpha=alpha).numpy()
+    want = torch.add(torch.tensor(data), torch.tensor(data * np.float16(0.5)), alpha=alpha).numpy()
+    assert (got.view(np.uint16) != want.view(np.uint16)).sum() <= len(data) // 200  # (see _add_dtype)
