@@ -120,14 +120,14 @@ def _mul(xp: Any, input: Any, other: Any) -> Any:
 _PLAIN_SCALARS = (int, float, bool)
 
 
-_F16 = np.dtype(np.float16)
+_F16 = np.dtype(np.float16)  # (the one object NumPy gives every native float16 array: compared with `is`)
 _F32 = np.dtype(np.float32)
 
 
 def _times_alpha_fast(g: Any, alpha: Any) -> Any:
     """``g * alpha`` on arrays, as the rule's engine op computes it (a plain Python number alpha;
     float16 takes the rule: mul computes it in float32, see ``_opmath``)."""
-    if type(alpha) not in _PLAIN_SCALARS or g.dtype == _F16:
+    if type(alpha) not in _PLAIN_SCALARS or g.dtype is _F16:
         return None
     return _mul(np, g, number_array(alpha, g.dtype))
 
@@ -135,7 +135,7 @@ def _times_alpha_fast(g: Any, alpha: Any) -> Any:
 def _times_fast(g: Any, other: Any) -> Any:
     """``g * other`` on arrays, ``other`` an array or a Python number (``number_array``: the same product);
     a float16 gradient times a number takes the rule (``_opmath``)."""
-    if g.dtype == _F16 and type(other) in _PLAIN_SCALARS:
+    if type(other) in _PLAIN_SCALARS and g.dtype is _F16:
         return None
     return g * number_array(other, g.dtype)
 
@@ -270,7 +270,7 @@ def _div_grad_other(g: Any, out: Any, a: Any, b: Any, rounding_mode: str | None)
 
 def _div_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
     other = ins[1]
-    if p["rounding_mode"] is not None or (g.dtype == _F16 and type(other) in _PLAIN_SCALARS):
+    if p["rounding_mode"] is not None or (type(other) in _PLAIN_SCALARS and g.dtype is _F16):
         return None  # (float16 by a number: the rule, see ``_opmath``)
     return _div(np, g, number_array(other, g.dtype))
 
@@ -306,6 +306,10 @@ def _pow_dtype(input: Any, exponent: Any) -> tuple[Any, Any]:
 
 def _pow(xp: Any, input: Any, exponent: Any) -> Any:
     if type(input) is np.ndarray and input.dtype.kind == "f":  # floats: no special case below applies
+        if type(exponent) in _PLAIN_SCALARS and input.dtype is not _F16:
+            special = _pow_by_number(input, exponent)
+            if special is not None:
+                return special
         return xp.power(input, exponent)
     if getattr(input, "dtype", None) == np.bool_ and isinstance(exponent, (bool, np.bool_)):
         return input | (not exponent)  # bool ** bool: x ** True is x, x ** False is True
@@ -321,6 +325,24 @@ def _pow(xp: Any, input: Any, exponent: Any) -> Any:
     return xp.power(input, exponent)
 
 
+def _pow_by_number(x: Any, e: Any) -> Any:
+    """PyTorch's float and double kernels for these exponents, operation for operation (so the bits
+    agree): ``x*x``, ``x*x*x``, ``1/(x*x)``, ``sqrt``, ``1/sqrt``, ``1/x``; None for other exponents."""
+    if e == 2:
+        return x * x
+    if e == 3:
+        return x * x * x
+    if e == -2:
+        return np.reciprocal(x * x)
+    if e == 0.5:
+        return np.sqrt(x)
+    if e == -0.5:
+        return np.reciprocal(np.sqrt(x))
+    if e == -1:
+        return np.reciprocal(x)
+    return None
+
+
 def _pow_backward(xp: Any, grad: Any, input: Any, exponent: Any) -> Any:
     """``grad * (exponent * input ** (exponent - 1))`` (PyTorch's ``pow_backward``), one op, as
     the engine ops would compute it: ``input.pow(exponent - 1)``, times ``exponent``, times ``grad``
@@ -331,8 +353,8 @@ def _pow_backward(xp: Any, grad: Any, input: Any, exponent: Any) -> Any:
         if type(t) is np.ndarray and t.shape == grad.shape and t.dtype == grad.dtype:  # (0-d: a NumPy scalar)
             return np.multiply(grad, t, out=t)
         return grad * t
-    t = _pow(xp, input, exponent - 1 if xp is not np else number_array(exponent - 1, input.dtype))
-    if type(t) is np.ndarray and t.dtype == _F16:  # exponent * t: mul's float32 opmath (``_opmath``)
+    t = _pow(xp, input, exponent - 1)  # (the number itself: _pow's kernels by exponent see it)
+    if type(t) is np.ndarray and t.dtype is _F16:  # exponent * t: mul's float32 opmath (``_opmath``)
         t = np.multiply(t, number_array(exponent, _F32), dtype=np.float32).astype(np.float16)
         return np.multiply(grad, t, out=t) if t.shape == grad.shape and t.dtype == grad.dtype else grad * t
     if type(t) is np.ndarray and t.shape == grad.shape and t.dtype == grad.dtype:
@@ -396,7 +418,7 @@ def _pow_name(a: Any, e: Any) -> str:
 
 
 defop(
-    name="pow", forward=_pow, inputs=("input", "exponent"), scalars=True, number_arrays=True, method="pow",
+    name="pow", forward=_pow, inputs=("input", "exponent"), scalars=True, method="pow",
     shape=broadcast_shapes, dtype=_pow_dtype, saves="both",
     dtype_memo=lambda hit: hit[1].is_floating_point,  # an integer power checks the exponent's sign
     vjp=(_pow_grad_input, _pow_grad_exponent), fast_vjp=(_pow_grad_input_fast, None), grad_fn=_pow_name,

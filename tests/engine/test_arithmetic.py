@@ -556,3 +556,15 @@ def test_float16_add_with_alpha_computes_in_float32(alpha: float) -> None:
     got = engine.add(engine.tensor(data), engine.tensor(data * np.float16(0.5)), alpha=alpha).numpy()
     want = torch.add(torch.tensor(data), torch.tensor(data * np.float16(0.5)), alpha=alpha).numpy()
     assert (got.view(np.uint16) != want.view(np.uint16)).sum() <= len(data) // 200  # (see _add_dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("exponent", [2, 3, 3.0, -2, -1, -0.5, 2.0])
+def test_pow_by_special_numbers_is_pytorchs_kernel(exponent: float, dtype: str) -> None:
+    """PyTorch computes these powers as x*x, x*x*x, 1/(x*x), 1/x, 1/sqrt(x): the engine too, bit for bit.
+    (0.5 is sqrt in both; other exponents go to each library's pow, which may differ in the last bit.)"""
+    data = (np.abs(np.random.default_rng(5).standard_normal(20000)) * 3 + 0.01).astype(dtype)
+    got = (engine.tensor(data) ** exponent).numpy()
+    want = (torch.tensor(data) ** exponent).numpy()
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    assert (engine.tensor(data) ** 0.5).numpy().tobytes() == np.sqrt(data).tobytes()
