@@ -264,6 +264,7 @@ class Op:
             extra = args[n:]
         else:
             got = list(args[:n])
+            kwargs = dict(kwargs)  # (the caller's stays as it was: inputs are taken out of this one)
             for name, default in zip(self.inputs[len(got) :], self._input_defaults[len(got) :], strict=True):
                 if name in kwargs:
                     got.append(kwargs.pop(name))
@@ -503,8 +504,18 @@ def _check_deadline(deadline: Any) -> None:
         raise DeadlineExceeded("the computation ran past its time limit")
 
 
+_OPERAND_TYPES = (int, float, bool, list, tuple, np.ndarray, np.generic)
+
+
 def _refused(op: Op, ins: Sequence[Any], params: Any, exc: Exception) -> None:
-    """NumPy refused the forward: the shape rule words the error as PyTorch does (else a ShapeError)."""
+    """NumPy refused the forward: an input of no tensor type (PyTorch's TypeError, not NumPy's words
+    about its loops), else the shape rule words the error as PyTorch does (else a ShapeError)."""
+    if isinstance(exc, TypeError):
+        for position, (name, value, default) in enumerate(zip(op.inputs, ins, op._input_defaults, strict=False), 1):
+            if not (isinstance(value, (_Tensor, TensorMeta, *_OPERAND_TYPES)) or (value is None and default is None)):
+                raise ArgumentError(
+                    f"{op.name}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}"
+                ) from None
     check_shapes(op, ins, params)
     raise ShapeError(f"{op.name}(): {exc}") from None
 
@@ -559,9 +570,9 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
             if t is not None and not op.scalars and not (list_input and t is ins[0]) and not isinstance(
                 t, (list, tuple)
             ):
+                i = min(_index(flat, t), len(op.inputs) - 1)
                 raise ArgumentError(
-                    f"{op.name}(): argument '{op.inputs[min(_index(flat, t), len(op.inputs) - 1)]}' "
-                    f"must be Tensor, not {type(t).__name__}"
+                    f"{op.name}(): argument '{op.inputs[i]}' (position {i + 1}) must be Tensor, not {type(t).__name__}"
                 )
     if first is None:
         raise ArgumentError(f"{op.name}(): expected at least one argument to be a Tensor")
@@ -694,11 +705,11 @@ _new_meta = object.__new__
 
 def call(op: Op, args: Sequence[Any], kwargs: dict[str, Any], method: bool = False) -> Tensor:
     """``torch.<op>(*args, **kwargs)``, or with ``method`` ``args[0].<op>(*args[1:], **kwargs)``: bind, apply."""
-    if not kwargs and len(args) == op._n_in:
-        fast = op._fast_params
-        if fast is not None:
-            return apply(op, args if type(args) is tuple else tuple(args), fast)
     try:
+        if not kwargs and len(args) == op._n_in:
+            fast = op._fast_params
+            if fast is not None:
+                return apply(op, args if type(args) is tuple else tuple(args), fast)
         ins, params = op.bind(args, kwargs)
         return apply(op, ins, params)
     except ArgumentError as exc:

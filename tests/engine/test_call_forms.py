@@ -21,6 +21,8 @@ CALLS = [
     "torch.unsqueeze(x, 'a')", "x.unsqueeze(1.5)", "x.unsqueeze(dim=1.5)",
     "torch.cat([x, x], 'a')", "torch.cat([x, x], dim='a')", "torch.stack([x, x], 'a')", "torch.stack([x, x], dim='a')",
     "torch.permute(x, 'a')", "x.permute(0, 'a')", "x.permute('a')", "torch.t(x, 1)",
+    "torch.add(x, 'a')", "torch.add(x, other='a')", "x.add('a')", "x.mul(None)", "torch.sub(x, object())",
+    "torch.maximum(x, 2)", "x.maximum(2)", "x.maximum(other=2)", "torch.matmul(x, 2)", "x.matmul(2)",
 ]
 
 
