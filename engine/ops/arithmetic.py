@@ -350,19 +350,17 @@ def _pow_backward(xp: Any, grad: Any, input: Any, exponent: Any) -> Any:
     ``input`` itself, bit for bit (NaN payloads included): the power is skipped."""
     if exponent == 2 and type(input) is np.ndarray and input.dtype.kind == "f":
         t = np.multiply(input, number_array(exponent, input.dtype))
-        if type(t) is np.ndarray and t.shape == grad.shape and t.dtype == grad.dtype:  # (0-d: a NumPy scalar)
-            return np.multiply(grad, t, out=t)
-        return grad * t
-    t = _pow(xp, input, exponent - 1)  # (the number itself: _pow's kernels by exponent see it)
-    if type(t) is np.ndarray and t.dtype is _F16:  # exponent * t: mul's float32 opmath (``_opmath``)
-        t = np.multiply(t, number_array(exponent, _F32), dtype=np.float32).astype(np.float16)
-        return np.multiply(grad, t, out=t) if t.shape == grad.shape and t.dtype == grad.dtype else grad * t
-    if type(t) is np.ndarray and t.shape == grad.shape and t.dtype == grad.dtype:
-        # (t's dtype already holds the exponent's: t * exponent keeps it)
-        np.multiply(t, number_array(exponent, t.dtype), out=t)
-        np.multiply(grad, t, out=t)
-        return t
-    return grad * (t * exponent)
+    else:
+        t = _pow(xp, input, exponent - 1)  # (the number itself: _pow's kernels by exponent see it)
+        if type(t) is not np.ndarray:  # (CuPy, or a 0-d result: a NumPy scalar)
+            return grad * (t * exponent)
+        if t.dtype is _F16:  # exponent * t: mul's float32 opmath (``_opmath``)
+            t = np.multiply(t, number_array(exponent, _F32), dtype=np.float32).astype(np.float16)
+        else:  # (t's dtype already holds the exponent's: t * exponent keeps it)
+            np.multiply(t, number_array(exponent, t.dtype), out=t)
+    if type(t) is np.ndarray and t.shape == grad.shape and t.dtype == grad.dtype:  # (0-d: a NumPy scalar)
+        return np.multiply(grad, t, out=t)
+    return grad * t
 
 
 def _pow_by_number_grad(g: Any, a: Any, e: Any) -> Any:

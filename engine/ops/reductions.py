@@ -253,13 +253,12 @@ def _dim_given_name(stem: str) -> Any:
 
 
 def _sum(xp: Any, input: Any, dim: Any = NOT_GIVEN, keepdim: bool = False, *, dtype: Any = None) -> Any:
-    if xp is np:  # what np.sum runs for an ndarray, without its wrappers
-        if dim is NOT_GIVEN and not keepdim:  # every axis (NumPy's own None), the fewest arguments
-            acc = _acc(input)
-            return _add_reduce(input, None) if acc is None else _add_reduce(input, None, acc)
-        _no_dim_check("sum", dim, keepdim)
-        return _add_reduce(input, _dims(dim, input.ndim), _acc(input), None, keepdim)
+    if xp is np and dim is NOT_GIVEN and not keepdim:  # every axis (NumPy's own None), the fewest arguments
+        acc = _acc(input)
+        return _add_reduce(input, None) if acc is None else _add_reduce(input, None, acc)
     _no_dim_check("sum", dim, keepdim)
+    if xp is np:  # what np.sum runs for an ndarray, without its wrappers
+        return _add_reduce(input, _dims(dim, input.ndim), _acc(input), None, keepdim)
     return xp.sum(input, axis=_dims(dim, input.ndim), keepdims=keepdim, dtype=_acc(input))
 
 
