@@ -166,7 +166,7 @@ class _Forward:
                 position = len(a.items)
                 continue
             idx = position if op.list_input else (op.inputs.index(slot) if slot in op.inputs else None)
-            e = edges[idx] if idx is not None and idx < len(edges) and j < len(op.params) else None
+            e = edges[idx] if idx is not None and idx < len(edges) else None
             if op.name == "index" and isinstance(a, Lit):  # x[0, 1:3] as written
                 key = a.value if isinstance(a.value, tuple) else (a.value,)
                 literals.append("[" + ", ".join(_literal(k) for k in key) + "]")
