@@ -42,3 +42,21 @@ class IndexError_(EngineError, IndexError):  # noqa: N801, N818 - mirrors the bu
 
 class ValueError_(EngineError, ValueError):  # noqa: N801, N818 - mirrors the built-in
     """A value PyTorch rejects with ValueError (bad reduction name, ...)."""
+
+
+class DimTypeError(ArgumentError):
+    """A ``dim`` of the wrong type. ``call`` words it as PyTorch's parser does for the op and the call
+    as written (``engine.ops.overloads``); raised elsewhere, it keeps this generic message."""
+
+    def __init__(self, got: str, expected: str = "tuple of ints", element: int | None = None) -> None:
+        self.got, self.expected, self.element = got, expected, element
+        if element is None:
+            super().__init__(f"argument 'dim' must be {expected}, not {got}")
+        else:
+            super().__init__(f"argument 'dim' failed to unpack the object at pos {element} with error "
+                             f'"type must be tuple of ints,but got {got}"')
+
+
+class NoOverloadError(ArgumentError):
+    """Arguments that fit none of the op's overloads: ``call`` lists them as PyTorch's parser does
+    ("received an invalid combination of arguments"), from the op's ``overloads``."""

@@ -420,7 +420,7 @@ class Planner:
             raise
         except engine.EngineError as exc:
             if isinstance(exc, engine.ArgumentError):
-                reword_for_call(exc, op, kwargs, method)
+                reword_for_call(exc, op, metas, kmetas, method)
             raise engine_error(exc, loc, label) from None
         except Exception:  # noqa: BLE001 - a rule that cannot judge from metas alone
             return OpCall(op, args, kwargs, None, method)

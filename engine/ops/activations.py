@@ -185,7 +185,7 @@ def _leaky_relu_grad(g: Any, out: Any, x: Any, negative_slope: Any, inplace: boo
 
 
 defop(
-    name="leaky_relu", forward=_leaky_relu, namespace="functional",
+    name="leaky_relu", python_function=True, forward=_leaky_relu, namespace="functional",
     shape=same_shape, dtype=floating_only("leaky_relu_cpu"),
     vjp=(_leaky_relu_grad,), grad_fn="LeakyReluBackward0",
     doc="input where input > 0, else negative_slope * input.",
@@ -205,7 +205,7 @@ def _elu_grad(g: Any, out: Any, x: Any, alpha: Any, inplace: bool) -> Any:
 
 
 defop(
-    name="elu", forward=_elu, namespace="functional",
+    name="elu", python_function=True, forward=_elu, namespace="functional",
     shape=same_shape, dtype=floating_only("elu_cpu"),
     vjp=(_elu_grad,), grad_fn="EluBackward0",
     doc="input where input > 0, else alpha * (exp(input) - 1).",
@@ -225,7 +225,7 @@ def _silu_grad(g: Any, out: Any, x: Any, inplace: bool) -> Any:
 
 
 defop(
-    name="silu", forward=_silu, namespace="functional",
+    name="silu", python_function=True, forward=_silu, namespace="functional",
     shape=same_shape, dtype=floating_only("silu_cpu"),
     vjp=(_silu_grad,), grad_fn="SiluBackward0",
     doc="input * sigmoid(input) (swish).",

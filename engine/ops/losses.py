@@ -201,7 +201,8 @@ def _pointwise_name(l1: bool) -> Any:
 
 for _l1, _name in ((False, "mse_loss"), (True, "l1_loss")):
     defop(
-        name=_name, forward=_pointwise(_l1), inputs=("input", "target", "weight"), namespace="functional",
+        name=_name, python_function=True, forward=_pointwise(_l1), inputs=("input", "target", "weight"),
+        namespace="functional",
         shape=_pointwise_shape, dtype=_pointwise_dtype("mse_cpu", _l1), saves="inputs",
         vjp=_pointwise_grads(_l1), grad_fn=_pointwise_name(_l1),
         order=("input", "target", "size_average", "reduce", "reduction", "weight"),
@@ -285,7 +286,8 @@ def _bce_grad_target(g: Any, out: Any, x: Any, t: Any, w: Any, **p: Any) -> Any:
 
 
 defop(
-    name="binary_cross_entropy", forward=_bce, inputs=("input", "target", "weight"), namespace="functional",
+    name="binary_cross_entropy", python_function=True, forward=_bce, inputs=("input", "target", "weight"),
+    namespace="functional",
     shape=_bce_shape, dtype=_bce_dtype, saves="inputs",
     vjp=(_bce_grad_input, _bce_grad_target, None), grad_fn="BinaryCrossEntropyBackward0",
     doc="-w * (target * log(input) + (1 - target) * log(1 - input)), logs clamped to >= -100; reduced.",
@@ -476,7 +478,7 @@ def _nll_name(x: Any, t: Any, w: Any = None, **p: Any) -> str:
 
 
 defop(
-    name="nll_loss", forward=_nll, inputs=("input", "target", "weight"), namespace="functional",
+    name="nll_loss", python_function=True, forward=_nll, inputs=("input", "target", "weight"), namespace="functional",
     shape=_nll_shape, dtype=_nll_dtype, saves="inputs",
     vjp=(_nll_grad_input, None, None), grad_fn=_nll_name,
     doc="-weight[target] * input[target] per sample (input holds log-probabilities along dim 1), reduced; "
@@ -658,7 +660,8 @@ def _ce_name(x: Any, t: Any, w: Any = None, **p: Any) -> str:
 
 
 defop(
-    name="cross_entropy", forward=_ce, inputs=("input", "target", "weight"), namespace="functional",
+    name="cross_entropy", python_function=True, forward=_ce, inputs=("input", "target", "weight"),
+    namespace="functional",
     shape=_ce_shape, dtype=_ce_dtype, saves="inputs",
     vjp=(_ce_grad_input, _ce_grad_target, _ce_grad_weight), grad_fn=_ce_name,
     doc="nll_loss(log_softmax(input, class dim), target) for class indices, with label_smoothing; "

@@ -20,7 +20,7 @@ import numpy as np
 from .. import backend
 from ..autograd.grad_mode import STATE
 from ..dtypes import bool_, dtype, float_result, int64, to_dtype
-from ..errors import ArgumentError, DTypeError, IndexError_, ShapeError, UnsupportedError
+from ..errors import ArgumentError, DimTypeError, DTypeError, IndexError_, NoOverloadError, ShapeError, UnsupportedError
 from ._helpers import broadcast_shapes, normalize_dim, normalize_dims, numel, reduced_shape, same_dtype, sum_to
 from .registry import NOT_GIVEN, REGISTRY, call, defop
 
@@ -38,9 +38,12 @@ def _dims(dim: Any, ndim: int) -> tuple[int, ...]:
     """The dims a reduction runs over: none given, None and an empty list mean all, as in PyTorch."""
     if dim is None or dim is NOT_GIVEN:
         return tuple(range(ndim))
-    for d in dim if isinstance(dim, (tuple, list)) else (dim,):
-        if isinstance(d, bool) or not isinstance(d, int):
-            raise ArgumentError(f"argument 'dim' must be int or tuple of ints, not {type(d).__name__}")
+    if isinstance(dim, (tuple, list)):
+        for i, d in enumerate(dim, 1):
+            if isinstance(d, bool) or not isinstance(d, int):
+                raise DimTypeError(type(d).__name__, element=i)
+    elif isinstance(dim, bool) or not isinstance(dim, int):
+        raise DimTypeError(type(dim).__name__)
     dims = normalize_dims(dim, ndim)  # checks range and duplicates, with PyTorch's words
     if ndim == 0:
         return ()
@@ -233,14 +236,21 @@ defop(
 
 # -- sum, mean --------------------------------------------------------------------------
 
-def _no_dim_check(opname: str, dim: Any, keepdim: bool, dim_type: str = "tuple of ints") -> None:
+_REDUCE_OVERLOADS = (  # sum's, as PyTorch's parser lists them (``ops.overloads``)
+    "(Tensor input, *, torch.dtype dtype = None)",
+    "(Tensor input, tuple of ints dim, bool keepdim = False, *, torch.dtype dtype = None, Tensor out = None)",
+)
+_VAR_OVERLOADS = (
+    "(Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False, *, Tensor out = None)",
+    "(Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = False, Tensor out = None)",
+    "(Tensor input, bool unbiased = True)",
+)
+
+
+def _no_dim_check(opname: str, dim: Any, keepdim: bool) -> None:
     """PyTorch's overloads of sum, mean and prod: ``keepdim`` comes only with a ``dim``."""
-    if keepdim and dim is NOT_GIVEN:
-        raise ArgumentError(
-            f"{opname}() received an invalid combination of arguments - got (Tensor, keepdim=bool), but "
-            f"expected one of: (Tensor input, *, torch.dtype dtype = None) or (Tensor input, {dim_type} dim, "
-            "bool keepdim = False, *, torch.dtype dtype = None)"
-        )
+    if keepdim and dim is NOT_GIVEN:  # (``call`` lists the op's overloads, for the call as written)
+        raise NoOverloadError(f"{opname}() received an invalid combination of arguments: keepdim without dim")
 
 
 def _dim_given_name(stem: str) -> Any:
@@ -276,6 +286,7 @@ def _sum_grad_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
 
 defop(
     name="sum", forward=_sum, method="sum", saves="none", shape=_reduce_shape, dtype=_acc_dtype, dtype_memo=True,
+    overloads=_REDUCE_OVERLOADS,
     vjp=(lambda g, out, x, dim, keepdim, dtype: _expand_back(g, x.shape, _dims(dim, x.ndim), keepdim),),
     fast_vjp=(_sum_grad_fast,),
     grad_fn=_dim_given_name("Sum"),
@@ -317,6 +328,7 @@ def _mean_grad_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
 
 defop(
     name="mean", forward=_mean, method="mean", saves="none", shape=_reduce_shape, dtype=_mean_dtype,
+    overloads=("(Tensor input, *, torch.dtype dtype = None, Tensor out = None)", _REDUCE_OVERLOADS[1]),
     dtype_memo=True, vjp=(_mean_grad,), fast_vjp=(_mean_grad_fast,),
     grad_fn=_dim_given_name("Mean"),
     doc="Mean of the elements over dim (all when dim is None); floating inputs (or dtype=) only.",
@@ -328,15 +340,10 @@ defop(
 
 def _prod_check(dim: Any, keepdim: bool) -> None:
     if dim is NOT_GIVEN:
-        _no_dim_check("prod", dim, keepdim, "int")
+        _no_dim_check("prod", dim, keepdim)
         return
-    if dim is None and not keepdim:  # prod has no overload for an explicit None
-        raise ArgumentError(
-            "prod() received an invalid combination of arguments - got (Tensor, dim=NoneType), but "
-            "expected one of: (Tensor input, *, torch.dtype dtype = None) or (Tensor input, int dim, "
-            "bool keepdim = False, *, torch.dtype dtype = None)"
-        )
-    _int_dim("prod", dim)
+    if isinstance(dim, bool) or not isinstance(dim, int):  # one int: not None, not a tuple
+        raise DimTypeError(type(dim).__name__, "int")
 
 
 def _prod(xp: Any, input: Any, dim: Any = NOT_GIVEN, keepdim: bool = False, *, dtype: Any = None) -> Any:
@@ -370,6 +377,7 @@ def _prod_grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool, dtype: Any) ->
 
 defop(
     name="prod", forward=_prod, method="prod", saves="both", shape=_prod_shape, dtype=_acc_dtype,
+    overloads=(_REDUCE_OVERLOADS[0], _REDUCE_OVERLOADS[1].replace("tuple of ints dim", "int dim")),
     vjp=(_prod_grad,),
     grad_fn=_dim_given_name("Prod"),
     doc="Product of all elements, or over one dim; the gradient is exact with zeros in the input.",
@@ -481,12 +489,14 @@ _whole_op("min")
 
 def _var_args(opname: str, dim: Any, unbiased: Any, correction: Any) -> tuple[Any, float]:
     """Resolve PyTorch's two signatures: (dim, unbiased, keepdim) and (dim, *, correction, keepdim)."""
+    if unbiased is not None and not isinstance(unbiased, bool):
+        raise NoOverloadError(f"{opname}() received an invalid combination of arguments: unbiased is not a bool")
     if isinstance(dim, bool):  # var(input, unbiased)
         if unbiased is not None:
-            raise ArgumentError(f"{opname}() received an invalid combination of arguments - got (Tensor, bool, bool)")
+            raise NoOverloadError(f"{opname}() received an invalid combination of arguments: unbiased twice")
         dim, unbiased = None, dim
     if unbiased is not None and correction is not None:
-        raise ArgumentError(
+        raise NoOverloadError(
             f"{opname}() received an invalid combination of arguments: unbiased and correction cannot both be given"
         )
     if correction is None:
@@ -560,7 +570,7 @@ def _std_grad(g: Any, out: Any, x: Any, dim: Any, unbiased: Any, keepdim: bool, 
 
 defop(
     name="var", forward=_var, method="var", saves="inputs", shape=_var_shape, dtype=_var_dtype,
-    vjp=(_var_grad,), grad_fn="VarBackward0",
+    vjp=(_var_grad,), grad_fn="VarBackward0", overloads=_VAR_OVERLOADS,
     doc="Variance over dim with Bessel's correction (correction=1; unbiased=False is correction=0).",
     flops=_reads,
 )
@@ -569,7 +579,7 @@ defop(
     shape=lambda s, dim=None, unbiased=None, keepdim=False, *, correction=None: _var_shape(
         s, dim, unbiased, keepdim, correction=correction, _op="std"
     ),
-    dtype=_var_dtype, vjp=(_std_grad,), grad_fn="StdBackward0",
+    dtype=_var_dtype, vjp=(_std_grad,), grad_fn="StdBackward0", overloads=_VAR_OVERLOADS,
     doc="Standard deviation over dim (sqrt of var; its gradient is 0 where the spread is 0).",
     flops=_reads,
 )
@@ -579,7 +589,7 @@ defop(
 
 def _lse_dims(shape: Shape, dim: Any, keepdim: bool) -> tuple[int, ...]:
     if dim is None:
-        raise ArgumentError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType")
+        raise DimTypeError("NoneType")
     dims = _dims(dim, len(shape))
     if len(shape) and not _raw_dims(dim, len(shape)) and not keepdim and numel(shape) != 0:
         # PyTorch adds the keepdim max to a 0-d result here and fails

@@ -29,7 +29,7 @@ from .. import backend, dtypes
 from ..autograd.grad_mode import ERRSTATE, QUIET, STATE, quiet_enter, quiet_exit
 from ..autograd.node import Node, TensorMeta
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, AutogradError, DeviceError, EngineError, ShapeError
+from ..errors import ArgumentError, AutogradError, DeviceError, DimTypeError, EngineError, NoOverloadError, ShapeError
 from ._helpers import compare, number_array, promote, promote_float, same_dtype
 
 # NumPy's error-state variable, its methods bound once (NumPy 1.x: np.errstate, entered and exited)
@@ -136,6 +136,12 @@ class Op:
     # inputs still lead the forward, ``bind`` maps positional arguments by this order, and
     # ``params`` (the signature, the catalogue) follow it
     order: tuple[str, ...] | None = None
+    # PyTorch's overloads of the function, as its argument parser lists them when none fits
+    # (``(Tensor input, tuple of ints dim, bool keepdim = False, ...)``); see ``ops.overloads``
+    overloads: tuple[str, ...] = ()
+    # PyTorch's is a Python function (most of torch.nn.functional's): a missing argument is
+    # worded by Python, not by PyTorch's argument parser
+    python_function: bool = False
     params: tuple[Param, ...] = field(default=(), init=False)
     # derived in __post_init__
     _n_in: int = field(default=0, init=False, repr=False)
@@ -239,6 +245,27 @@ class Op:
         noun = "argument" if takes == "1" else "arguments"
         return ArgumentError(f"{self.name}() takes {takes} positional {noun} but {given} were given")
 
+    def _missing(self, args: Sequence[Any], kwargs: dict[str, Any]) -> ArgumentError:
+        """The required arguments a call left out, worded by Python or by PyTorch's parser (whose
+        "argument"/"arguments" is the other way round from English, kept as it prints it)."""
+        if self.overloads:
+            from .overloads import fitting_overloads
+
+            if fitting_overloads(self, len(args) + len(kwargs)) != 1:  # PyTorch's parser lists them all
+                return NoOverloadError(f"{self.name}() received an invalid combination of arguments: too few")
+        positional = [p.name for p in self.params if p.kind == "positional"]
+        given = set(positional[: len(args)]) | kwargs.keys()
+        names = [p.name for p in self.params if p.required and p.name not in given]
+        n = len(names)
+        if not self.python_function:
+            quoted = ", ".join(f'"{name}"' for name in names)
+            return ArgumentError(f"{self.name}() missing {n} required positional argument{'s' if n == 1 else ''}: "
+                                 f"{quoted}")
+        quoted_names = [f"'{name}'" for name in names]
+        listed = (quoted_names[0] if n == 1 else " and ".join(quoted_names) if n == 2
+                  else ", ".join(quoted_names[:-1]) + ", and " + quoted_names[-1])
+        return ArgumentError(f"{self.name}() missing {n} required positional argument{'s' if n > 1 else ''}: {listed}")
+
     def bind(self, args: Sequence[Any], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """Split a PyTorch-style call into tensor inputs and the other params (defaults filled)."""
         n = self._n_in
@@ -257,8 +284,9 @@ class Op:
                 params[name] = value
             for name in self._required:
                 if name not in params:
-                    raise ArgumentError(f"{self.name}() missing required argument '{name}'")
+                    raise self._missing(args, kwargs)
             return tuple(args[:n]), params
+        call_args, call_kwargs = args, kwargs  # (as written, for a missing argument's words)
         if len(args) >= n and not kwargs.keys() & self._input_set:
             ins = tuple(args[:n])
             extra = args[n:]
@@ -271,7 +299,7 @@ class Op:
                 elif default is not _EMPTY:
                     got.append(default)
                 else:
-                    raise ArgumentError(f"{self.name}() missing required argument '{name}'")
+                    raise self._missing(call_args, call_kwargs)
             ins = tuple(got)
             extra = args[n:] if len(args) > n else ()
         if len(extra) > len(self._positional):
@@ -287,7 +315,7 @@ class Op:
             params[name] = value
         for name in self._required:
             if name not in params:
-                raise ArgumentError(f"{self.name}() missing required argument '{name}'")
+                raise self._missing(call_args, call_kwargs)
         return ins, params
 
 
@@ -713,21 +741,29 @@ def call(op: Op, args: Sequence[Any], kwargs: dict[str, Any], method: bool = Fal
         ins, params = op.bind(args, kwargs)
         return apply(op, ins, params)
     except ArgumentError as exc:
-        if kwargs or method:
-            reword_for_call(exc, op, kwargs, method)
+        if kwargs or method or type(exc) in (DimTypeError, NoOverloadError):
+            reword_for_call(exc, op, args, kwargs, method)
         raise
 
 
 _ARG_POSITION = re.compile(r"argument '(\w+)' \(position (\d+)\)")
 
 
-def reword_for_call(exc: EngineError, op: Op, kwargs: Any, method: bool) -> None:
+def reword_for_call(exc: EngineError, op: Op, args: Sequence[Any], kwargs: Any, method: bool) -> None:
     """PyTorch's words for an argument's error, for the call as written (``exc`` is changed in place).
 
     Ops word such errors for ``torch.<op>(input, ...)`` with every argument positional
     ("argument 'dim' (position 2) must be int"). PyTorch's argument parser names no position
     for an argument given by keyword, and counts a method's from the argument after ``self``.
+    A ``DimTypeError`` is worded here from the op's overloads (``args[0]`` is self for a method).
     """
+    if type(exc) is DimTypeError or type(exc) is NoOverloadError and op.overloads:
+        from .overloads import dim_type_message, invalid_combination
+
+        words = (dim_type_message(exc, op, args, kwargs, method) if type(exc) is DimTypeError
+                 else invalid_combination(op, args, kwargs, method))
+        exc.args = (words,)
+        return
     message = str(exc)
     if not message.startswith(f"{op.name}(): argument '"):
         return

@@ -582,6 +582,7 @@ def _narrow(xp: Any, input: Any, dim: int, start: Any, length: int) -> Any:
 
 defop(
     name="narrow", forward=_narrow, method="narrow", saves="none",
+    overloads=("(Tensor input, int dim, Tensor start, int length)", "(Tensor input, int dim, int start, int length)"),
     shape=narrow_shape, dtype=same_dtype,
     vjp=(lambda g, out, x, dim, start, length: scatter_back(g, _narrow_key(x.shape, dim, start, length), x.shape),),
     grad_fn="SliceBackward0",

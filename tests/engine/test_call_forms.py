@@ -26,14 +26,42 @@ CALLS = [
 ]
 
 
-@pytest.mark.parametrize("call", CALLS)
+# a dim of the wrong type, for each reduction and each way of writing the call: PyTorch's parser
+# names the one overload the argument count allows, else lists them all, with its reasons
+REDUCTIONS = ("sum", "mean", "prod", "var", "std", "amax", "amin", "logsumexp")
+DIM_FORMS = ("torch.{op}(x, 'a')", "torch.{op}(x, dim=1.5)", "x.{op}('a')", "x.{op}(dim=1.5)", "torch.{op}(x, (0, 'a'))",
+             "x.{op}([0, 1.5])", "torch.{op}(x, 'a', keepdim=True)", "x.{op}('a', keepdim=True)",
+             "x.{op}(dim=1.5, keepdim=True)", "torch.{op}(x, None, True)", "torch.{op}(x, keepdim=True)",
+             "x.{op}(keepdim=True)", "torch.{op}(input=x, dim='a')")
+DIM_CALLS = [form.format(op=op) for op in REDUCTIONS for form in DIM_FORMS] + [
+    "torch.var(x, True, True)", "torch.var(x, 0, True, correction=1)", "x.std(0, True, correction=1)",
+    "x.var(True, True)", "x.std('a', True, True)", "x.std(0, 'a', True)", "torch.prod(x, (0, 1))", "x.prod(None)",
+    "torch.std(x, 'a', True, True)",
+]
+# required arguments left out: PyTorch's parser words it (its "argument"/"arguments" the wrong way
+# round), a Python function of torch.nn.functional as Python does
+MISSING_CALLS = [
+    "torch.softmax(x)", "torch.transpose(x)", "x.transpose()", "x.transpose(0)", "torch.cumsum(x)", "x.reshape()",
+    "torch.nn.functional.linear(x)", "torch.nn.functional.mse_loss()", "torch.nn.functional.mse_loss(x)",
+    "torch.nn.functional.leaky_relu()", "torch.nn.functional.cross_entropy(x)", "torch.nn.functional.nll_loss()",
+    "torch.nn.functional.binary_cross_entropy(target=x)", "torch.logsumexp(x)", "x.logsumexp(keepdim=True)",
+    "torch.narrow(x, 0, 0)", "torch.nn.functional.gelu()",
+]
+
+
+@pytest.mark.parametrize("call", CALLS + DIM_CALLS + MISSING_CALLS)
 def test_argument_errors_name_the_position_as_pytorch(call: str) -> None:
-    messages = []
+    """The engine refuses what PyTorch refuses, with its words; what PyTorch takes (``sum(x, None, True)``) it takes."""
+    outcomes = []
     for lib in (torch, engine):
-        with pytest.raises(TypeError) as info:
+        try:
             eval(call, {"torch": lib, "x": lib.ones(2, 3)})  # noqa: S307 - the test's own literal calls
-        messages.append(str(info.value))
-    assert messages[1] == messages[0]
+            outcomes.append("no error")
+        except TypeError as exc:
+            outcomes.append(f"TypeError: {exc}")
+    assert outcomes[1] == outcomes[0]
+    if call in CALLS:
+        assert outcomes[0] != "no error"
 
 
 def test_rewording_touches_only_the_ops_own_argument_errors() -> None:
@@ -41,8 +69,8 @@ def test_rewording_touches_only_the_ops_own_argument_errors() -> None:
 
     op = REGISTRY["softmax"]
     other = engine.ArgumentError("cumsum(): argument 'dim' (position 2) must be int, not str")
-    reword_for_call(other, op, {"dim": "a"}, True)  # another op's words: left alone
+    reword_for_call(other, op, (None,), {"dim": "a"}, True)  # another op's words: left alone
     assert str(other) == "cumsum(): argument 'dim' (position 2) must be int, not str"
     mine = engine.ArgumentError("softmax(): argument 'dim' (position 2) must be int, not str")
-    reword_for_call(mine, op, {}, False)  # function form, positional: as worded
+    reword_for_call(mine, op, (None, "a"), {}, False)  # function form, positional: as worded
     assert str(mine) == "softmax(): argument 'dim' (position 2) must be int, not str"
