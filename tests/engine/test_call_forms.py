@@ -30,7 +30,8 @@ CALLS = [
 # names the one overload the argument count allows, else lists them all, with its reasons
 REDUCTIONS = ("sum", "mean", "prod", "var", "std", "amax", "amin", "logsumexp")
 DIM_FORMS = ("torch.{op}(x, 'a')", "torch.{op}(x, dim=1.5)", "x.{op}('a')", "x.{op}(dim=1.5)",
-             "torch.{op}(x, (0, 'a'))", "x.{op}([0, 1.5])", "torch.{op}(x, 'a', keepdim=True)", "x.{op}('a', keepdim=True)",
+             "torch.{op}(x, (0, 'a'))", "x.{op}([0, 1.5])", "torch.{op}(x, 'a', keepdim=True)",
+             "x.{op}('a', keepdim=True)",
              "x.{op}(dim=1.5, keepdim=True)", "torch.{op}(x, None, True)", "torch.{op}(x, keepdim=True)",
              "x.{op}(keepdim=True)", "torch.{op}(input=x, dim='a')")
 DIM_CALLS = [form.format(op=op) for op in REDUCTIONS for form in DIM_FORMS] + [
