@@ -33,6 +33,7 @@ from app.examples import EVALUATE_EXAMPLES  # noqa: E402
 from app.main import create_app  # noqa: E402
 
 LAYERS = (  # the first match of a frame's file path names its layer
+    ("run_evaluation: compiled pipeline + engine", f"{os.sep}app{os.sep}runner.py"),
     ("engine", f"{os.sep}engine{os.sep}"),
     ("pipeline (app/service)", f"{os.sep}app{os.sep}service{os.sep}"),
     ("app (routes, middlewares)", f"{os.sep}app{os.sep}"),
