@@ -33,7 +33,7 @@ $(VENV)/.test: $(VENV)/.runtime
 # when running as root (CI); elsewhere those tests say what is missing and skip (in CI they fail).
 SYSTEM_DEPS := dot:graphviz chromium:chromium chromedriver:chromium-driver
 
-.PHONY: install build serve test lint bench openapi system-deps
+.PHONY: install build serve test lint bench bench-service profile openapi system-deps
 install: $(VENV)/.test $(VENV)/.compiled
 build: $(VENV)/.compiled
 
@@ -61,6 +61,14 @@ lint: $(VENV)/.test
 
 bench: $(VENV)/.test $(VENV)/.compiled
 	$(PY) benchmarks/engine_bench.py
+
+# the service beside its ceiling, the naive peer and the wire's floor (about 2 minutes)
+bench-service: $(VENV)/.test $(VENV)/.compiled
+	$(PY) benchmarks/service_bench.py
+
+# where a tutorial request's time goes (pyinstrument, in-process)
+profile: $(VENV)/.test $(VENV)/.compiled
+	$(PY) benchmarks/profile_request.py
 
 openapi: $(VENV)/.runtime
 	$(VENV)/bin/gradient-service openapi --output openapi/openapi.json
