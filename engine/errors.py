@@ -44,6 +44,12 @@ class ValueError_(EngineError, ValueError):  # noqa: N801, N818 - mirrors the bu
     """A value PyTorch rejects with ValueError (bad reduction name, ...)."""
 
 
+def unpack_failure(arg: str, position: int, got: str) -> str:
+    """PyTorch's words for an element of an ``int[]`` argument that is not an int (``position`` from 1)."""
+    return (f"argument '{arg}' failed to unpack the object at pos {position} with error "
+            f'"type must be tuple of ints,but got {got}"')
+
+
 class DimTypeError(ArgumentError):
     """A ``dim`` of the wrong type. ``call`` words it as PyTorch's parser does for the op and the call
     as written (``engine.ops.overloads``); raised elsewhere, it keeps this generic message."""
@@ -53,8 +59,7 @@ class DimTypeError(ArgumentError):
         if element is None:
             super().__init__(f"argument 'dim' must be {expected}, not {got}")
         else:
-            super().__init__(f"argument 'dim' failed to unpack the object at pos {element} with error "
-                             f'"type must be tuple of ints,but got {got}"')
+            super().__init__(unpack_failure("dim", element, got))
 
 
 class NoOverloadError(ArgumentError):

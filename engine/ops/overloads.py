@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DimTypeError
+from ..errors import DimTypeError, unpack_failure
 
 # types whose mismatch PyTorch's message explains ("didn't match because ..."); an overload
 # with any other type (``torch.dtype``, ``Number``) is listed without a reason
@@ -145,8 +145,7 @@ def dim_type_message(exc: DimTypeError, op: Any, args: Sequence[Any], kwargs: di
     """PyTorch's words for ``exc`` from ``op`` called with ``args``, ``kwargs`` (``args[0]``: self, for a method)."""
     name = op.name
     if exc.element is not None:
-        return (f"{name}(): argument 'dim' failed to unpack the object at pos {exc.element} with error "
-                f'"type must be tuple of ints,but got {exc.got}"')
+        return f"{name}(): {unpack_failure('dim', exc.element, exc.got)}"
     positional = list(args[1:] if method else args)
     if op.overloads:
         overloads = [_parse(s) for s in op.overloads]

@@ -741,8 +741,7 @@ def call(op: Op, args: Sequence[Any], kwargs: dict[str, Any], method: bool = Fal
         ins, params = op.bind(args, kwargs)
         return apply(op, ins, params)
     except ArgumentError as exc:
-        if kwargs or method or type(exc) in (DimTypeError, NoOverloadError):
-            reword_for_call(exc, op, args, kwargs, method)
+        reword_for_call(exc, op, args, kwargs, method)
         raise
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..dtypes import result_type
-from ..errors import ArgumentError, IndexError_, ShapeError, ValueError_
+from ..errors import ArgumentError, IndexError_, ShapeError, ValueError_, unpack_failure
 from ._helpers import normalize_dim, normalize_dims, numel, same_dtype
 from .indexing import scatter_back
 from .registry import SAME, defop
@@ -63,10 +63,7 @@ def ints_argument(value: Any, op: str, arg: str, allow_int: bool = False) -> Sha
                     raise TypeError
                 out.append(operator.index(v))
             except TypeError:
-                raise ArgumentError(
-                    f"{op}(): argument '{arg}' failed to unpack the object at pos {i + 1} with error "
-                    f'"type must be tuple of ints,but got {type(v).__name__}"'
-                ) from None
+                raise ArgumentError(f"{op}(): {unpack_failure(arg, i + 1, type(v).__name__)}") from None
         return tuple(out)
     if allow_int and not isinstance(value, (bool, float)) and hasattr(value, "__index__"):
         return (operator.index(value),)
