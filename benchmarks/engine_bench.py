@@ -15,7 +15,10 @@ does); the median round is reported:
    ``(tanh(X @ W1) @ W2).sum().backward()`` — ms, and achieved GFLOP/s (five matmuls:
    two forward, three backward) beside a bare NumPy 1024×1024 matmul's.
 
-Each line says the ratio engine/PyTorch and whether it meets its target.
+Each line says the ratio engine/PyTorch and whether it meets its target. Workloads 1 and 3
+are also timed written out by hand in bare NumPy, the same array work with no engine around
+it (the floor any NumPy engine stands on): the engine's ratio to it is its own overhead, and
+the floor's ratio to PyTorch says what NumPy itself allows.
 """
 
 from __future__ import annotations
@@ -80,10 +83,11 @@ def median_seconds(fns: list[Callable[[], Any]], reps: int, rounds: int, blocks:
     return [statistics.median(t) for t in times]
 
 
-def _pair(mine: Callable[[], Any], theirs: Callable[[], Any] | None, reps: int, rounds: int,
-          ) -> tuple[float, float | None]:
-    result = median_seconds([mine] if theirs is None else [mine, theirs], reps, rounds)
-    return result[0], (result[1] if theirs is not None else None)
+def _pair(mine: Callable[[], Any], theirs: Callable[[], Any] | None, floor: Callable[[], Any], reps: int,
+          rounds: int) -> tuple[float, float | None, float]:
+    """Median seconds of the engine, PyTorch (None when not installed) and the bare-NumPy floor."""
+    result = median_seconds([mine, floor] if theirs is None else [mine, floor, theirs], reps, rounds)
+    return result[0], (result[2] if theirs is not None else None), result[1]
 
 
 # -- the workloads: each takes the library and returns one iteration ---------------------------
@@ -95,6 +99,21 @@ def tutorial(lib: Any) -> Callable[[], Any]:
         o = 0.5 * lib.sum(y)
         o.backward()
         return x.grad
+
+    return step
+
+
+def tutorial_numpy() -> Callable[[], Any]:
+    """The tutorial graph's forward and backward written out in NumPy: no graph, no tensors."""
+    def step() -> Any:
+        x = np.ones(2, np.float32)
+        a = x + np.float32(1)
+        y = np.float32(5) * a**2
+        o = np.float32(0.5) * y.sum()
+        g_y = np.empty_like(y)  # o = 0.5 * sum(y), backward from an implicit 1
+        g_y.fill(np.float32(0.5) * np.ones((), np.float32))
+        g_x = (np.float32(5) * g_y) * (np.float32(2) * a)  # y = 5 * a**2, a = x + 1
+        return o, g_x
 
     return step
 
@@ -130,11 +149,38 @@ def mlp(lib: Any, n: int, d: int) -> Callable[[], Any]:
     return step
 
 
+def mlp_numpy(n: int, d: int) -> Callable[[], Any]:
+    """The MLP's forward and backward written out in NumPy: the same five products and steps."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    w1 = (rng.standard_normal((d, d)) / np.sqrt(d)).astype(np.float32)
+    w2 = (rng.standard_normal((d, d)) / np.sqrt(d)).astype(np.float32)
+
+    def step() -> Any:
+        h = np.tanh(x @ w1)
+        out = h @ w2
+        out.sum()
+        g = np.ones_like(out)  # the sum's gradient
+        g_w2 = h.T @ g
+        g_pre = (g @ w2.T) * (1 - h * h)  # tanh's derivative from its output
+        g_w1 = x.T @ g_pre
+        return g_w1, g_w2
+
+    return step
+
+
 def mlp_flops(n: int, d: int) -> float:
     return 5 * 2.0 * n * d * d
 
 
 # -- the run ----------------------------------------------------------------------------------------
+
+def _floor_line(unit: str, scale: float, mine: float, theirs: float | None, floor: float) -> None:
+    line = f"   the same by hand in bare NumPy   {floor * scale:10.2f} {unit:<3} engine at {mine / floor:4.2f}x it"
+    if theirs is not None:
+        line += f"; bare NumPy at {floor / theirs:4.2f}x PyTorch"
+    print(line)
+
 
 def _line(name: str, unit: str, scale: float, mine: float, theirs: float | None, target: float) -> bool:
     if theirs is None:
@@ -166,19 +212,22 @@ def main(argv: list[str] | None = None) -> int:
           f"{', torch ' + torch.__version__ if torch is not None else ''}{threads}; median of {rounds} rounds")
     results = []
 
-    mine, theirs = _pair(tutorial(engine), tutorial(torch) if torch is not None else None,
-                         20 if quick else 2000, rounds)
+    mine, theirs, floor = _pair(tutorial(engine), tutorial(torch) if torch is not None else None, tutorial_numpy(),
+                                20 if quick else 2000, rounds)
     results.append(_line("1. tutorial graph (per iteration)", "us", 1e6, mine, theirs, TARGETS["tutorial"]))
+    _floor_line("us", 1e6, mine, theirs, floor)
 
-    mine, theirs = _pair(chain(engine), chain(torch) if torch is not None else None, 2 if quick else 60, rounds)
+    timed = median_seconds([chain(engine)] + ([chain(torch)] if torch is not None else []), 2 if quick else 60, rounds)
+    mine, theirs = timed[0], (timed[1] if torch is not None else None)
     results.append(_line(f"2. {CHAIN}-op chain, fwd+bwd (per op)", "us", 1e6 / CHAIN, mine, theirs, TARGETS["chain"]))
 
     a = np.random.default_rng(1).standard_normal((d, d)).astype(np.float32)
-    fns = [mlp(engine, n, d), lambda: a @ a] + ([mlp(torch, n, d)] if torch is not None else [])
+    fns = [mlp(engine, n, d), lambda: a @ a, mlp_numpy(n, d)] + ([mlp(torch, n, d)] if torch is not None else [])
     timed = median_seconds(fns, 1 if quick else 3, rounds, blocks=1 if quick else 2)
-    mine, bare = timed[0], timed[1]
-    theirs = timed[2] if torch is not None else None
+    mine, bare, floor = timed[0], timed[1], timed[2]
+    theirs = timed[3] if torch is not None else None
     results.append(_line(f"3. tanh MLP {n}x{d}, fwd+bwd", "ms", 1e3, mine, theirs, TARGETS["mlp"]))
+    _floor_line("ms", 1e3, mine, theirs, floor)
     bare_gflops = 2.0 * d**3 / bare / 1e9
     gflops = mlp_flops(n, d) / mine / 1e9
     share = gflops / bare_gflops
