@@ -11,7 +11,7 @@ import numpy as np
 
 from . import backend, dtypes
 from .dtypes import dtype as DType
-from .errors import ArgumentError, DTypeError, ShapeError, ValueError_
+from .errors import ArgumentError, DTypeError, ShapeError, ValueError_, type_name
 from .ops.registry import REGISTRY, call
 from .tensor import FLOAT_ONLY_GRAD, Tensor
 from .tensor import wrap as _wrap
@@ -28,7 +28,7 @@ def _size(size: Sequence[Any], opname: str = "") -> tuple[int, ...]:
     for s in size:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
             where = f"{opname}(): argument 'size' (position 1)" if opname else "size"
-            raise ArgumentError(f"{where} must be tuple of ints, not {type(s).__name__}")
+            raise ArgumentError(f"{where} must be tuple of ints, not {type_name(s)}")
         out.append(int(s))
     if any(s < 0 for s in out):
         if opname == "zeros":  # torch.zeros words it differently from the other factories
@@ -87,7 +87,7 @@ def _scalar_type(obj: Any) -> DType:
         for d in found[1:]:
             out = dtypes.promote_types(out, d)
         return out
-    raise ArgumentError(f"Could not infer dtype of {type(obj).__name__}")
+    raise ArgumentError(f"Could not infer dtype of {type_name(obj)}")
 
 
 def _from_data(data: Any) -> np.ndarray:
@@ -100,7 +100,7 @@ def _from_data(data: Any) -> np.ndarray:
     except ValueError as exc:
         raise ValueError_(f"expected sequence of equal lengths ({exc})") from None
     if arr.dtype == object:
-        raise ArgumentError(f"Could not infer dtype of {type(data).__name__}")
+        raise ArgumentError(f"Could not infer dtype of {type_name(data)}")
     return arr
 
 
@@ -121,7 +121,7 @@ as_tensor = tensor
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with a NumPy array."""
     if not isinstance(array, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+        raise TypeError(f"expected np.ndarray (got {type_name(array)})")
     return Tensor._wrap(array, dtypes.from_numpy_dtype(array.dtype), None)
 
 
@@ -167,7 +167,7 @@ def full(size: Sequence[int], fill_value: Any, dtype: Any = None, device: Any = 
     from .ops.creation import fill_scalar
 
     if not isinstance(size, (tuple, list)):
-        raise ArgumentError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type(size).__name__}")
+        raise ArgumentError(f"full(): argument 'size' (position 1) must be tuple of ints, not {type_name(size)}")
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
@@ -180,7 +180,7 @@ def eye(n: int, m: int | None = None, dtype: Any = None, device: Any = None, req
     """The identity matrix (n×m)."""
     for name, v in (("n", n), ("m", m)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
-            raise ArgumentError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
+            raise ArgumentError(f"eye(): argument '{name}' must be int, not {type_name(v)}")
         if v is not None and v < 0:
             raise ShapeError(f"{name} must be greater or equal to 0, got {v}")
     n, m = _size((n, n if m is None else m))
@@ -242,7 +242,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
              requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        raise ArgumentError(f"linspace(): argument 'steps' (position 3) must be int, not {type(steps).__name__}")
+        raise ArgumentError(f"linspace(): argument 'steps' (position 3) must be int, not {type_name(steps)}")
     if steps < 0:
         raise ShapeError("number of steps must be non-negative")
     dt = _float_dtype(dtype)

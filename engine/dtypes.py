@@ -98,11 +98,17 @@ def promote_types(a: dtype, b: dtype) -> dtype:
 
 
 def scalar_dtype(value: object) -> dtype:
-    """The dtype a Python scalar takes as a wrapped number (bool, int64 or the default float)."""
+    """The dtype a Python (or NumPy) scalar takes as a wrapped number (bool, int64 or the default float)."""
     if isinstance(value, (bool, np.bool_)):
         return bool_
     if isinstance(value, (int, np.integer)):
         return int64
+    if isinstance(value, (complex, np.complexfloating)):
+        from .errors import UnsupportedError
+
+        raise UnsupportedError(
+            "complex numbers are not supported: the engine's dtypes are real (float and integer) and bool"
+        )
     return _default_float
 
 
@@ -125,11 +131,13 @@ def result_type(*operands: Any) -> dtype:
     """``torch.result_type`` over tensors and Python scalars.
 
     Operands are engine tensors (anything with ``dtype`` and ``ndim``) or Python
-    numbers. Dimensioned tensors outrank 0-d tensors, which outrank Python numbers,
-    unless a lower group is of a higher category (integral < floating).
+    numbers (NumPy scalars count as those, as in PyTorch). Dimensioned tensors outrank 0-d
+    tensors, which outrank Python numbers, unless a lower group is of a higher category
+    (integral < floating).
     """
     key = tuple(
-        (op.dtype, op.ndim == 0) if hasattr(op, "dtype") else type(op) for op in operands
+        (op.dtype, op.ndim == 0) if hasattr(op, "dtype") and not isinstance(op, np.generic) else type(op)
+        for op in operands
     )
     hit = _result_cache.get(key)
     if hit is not None:
@@ -138,7 +146,7 @@ def result_type(*operands: Any) -> dtype:
     zero: dtype | None = None
     wrapped: dtype | None = None
     for op in operands:
-        if hasattr(op, "dtype"):
+        if hasattr(op, "dtype") and not isinstance(op, np.generic):
             d = op.dtype
             if op.ndim == 0:
                 zero = d if zero is None else promote_types(zero, d)

@@ -44,6 +44,22 @@ class ValueError_(EngineError, ValueError):  # noqa: N801, N818 - mirrors the bu
     """A value PyTorch rejects with ValueError (bad reduction name, ...)."""
 
 
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made at run time, whose tp_name is its bare name
+
+
+def type_name(value: object) -> str:
+    """The name PyTorch's messages give ``value``'s type: CPython's ``tp_name`` (``int``, ``Tensor``,
+    ``numpy.float64``, ``numpy.ndarray``). A class that stands for a tensor (the planner's metas)
+    names itself in ``_torch_type_name``."""
+    t = type(value)
+    named = getattr(t, "_torch_type_name", None)
+    if named is not None:
+        return str(named)
+    if t.__module__ == "builtins" or t.__flags__ & _HEAP_TYPE:
+        return t.__name__
+    return f"{t.__module__}.{t.__qualname__}"
+
+
 def unpack_failure(arg: str, position: int, got: str) -> str:
     """PyTorch's words for an element of an ``int[]`` argument that is not an int (``position`` from 1)."""
     return (f"argument '{arg}' failed to unpack the object at pos {position} with error "

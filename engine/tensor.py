@@ -13,7 +13,7 @@ from .autograd import engine as _autograd_engine
 from .autograd.engine import backward as _backward
 from .autograd.node import Node
 from .dtypes import dtype as DType
-from .errors import AutogradError, DTypeError
+from .errors import AutogradError, DTypeError, type_name
 from .ops import registry
 
 FLOAT_ONLY_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
@@ -150,7 +150,7 @@ class Tensor:
         if type(requires_grad) is not bool:
             raise TypeError(
                 "requires_grad_(): argument 'requires_grad' (position 1) must be bool, "
-                f"not {type(requires_grad).__name__}"
+                f"not {type_name(requires_grad)}"
             )
         if self.grad_fn is not None:
             if not requires_grad:
@@ -180,7 +180,7 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError(
-                    f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}"
+                    f"assigned grad expected to be a Tensor or None but got grad of type {type_name(value)}"
                 )
             if value is self:
                 raise AutogradError("can't assign Variable as its own grad")

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..backend import module_of
-from ..errors import AutogradError, ShapeError, ValueError_
+from ..errors import AutogradError, ShapeError, ValueError_, type_name
 from .grad_mode import STATE, quiet_enter, quiet_exit
 from .node import FREED_MESSAGE, Node
 
@@ -100,7 +100,7 @@ def _make_grads(outputs: list[Tensor], grads: Any) -> list[Tensor | None]:
                 one = module_of(data).ones(data.shape, dt.np)
             result.append(_wrap(one, dt, None))
         else:
-            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
+            raise TypeError(f"gradients can be either Tensors or None, but got {type_name(g)}")
     if len(result) != len(outputs):  # extra gradients are ignored, as PyTorch's zip does
         raise AutogradError(f"got {len(outputs)} tensors and {len(result)} gradients")
     return result
@@ -566,7 +566,7 @@ def _inputs(inputs: Any, fn: str) -> list[Any]:
         return list(inputs.values())
     if isinstance(inputs, Mapping):
         raise TypeError(
-            f"`inputs` argument to `{fn}()` must be a dict, not {type(inputs).__name__}. "
+            f"`inputs` argument to `{fn}()` must be a dict, not {type_name(inputs)}. "
             "Other Mapping types are not supported."
         )
     return list(inputs)

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..errors import type_name
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -154,7 +156,7 @@ class set_grad_enabled:  # noqa: N801 - named as torch.set_grad_enabled
     def __init__(self, mode: bool) -> None:
         if type(mode) is not bool:
             raise TypeError(
-                f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type(mode).__name__}"
+                f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {type_name(mode)}"
             )
         self.enabled = mode
         self.prev = STATE.grad_enabled

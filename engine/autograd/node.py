@@ -28,6 +28,7 @@ class TensorMeta:
     """Shape and dtype of an input an op did not save (all its backward needs)."""
 
     __slots__ = ("shape", "dtype", "requires_grad", "device")
+    _torch_type_name = "Tensor"  # in PyTorch's messages (``errors.type_name``)
 
     def __init__(self, t: Tensor) -> None:
         data = t._data

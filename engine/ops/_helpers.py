@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..dtypes import bool_, dtype, float_result, int64, result_type
-from ..errors import DTypeError, IndexError_, ShapeError
+from ..errors import DTypeError, IndexError_, ShapeError, type_name
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -18,10 +19,27 @@ Shape = tuple[int, ...]
 
 # -- dims -------------------------------------------------------------------------
 
+def as_index(value: Any) -> int | None:
+    """``value`` as the int PyTorch's argument parser reads it as (an ``int`` argument, a dim), else
+    None: a Python int, a NumPy integer, a one-element integer tensor, anything with ``__index__``,
+    but never a bool (nor a float, though NumPy's and others' may have ``__index__``)."""
+    if type(value) is int:
+        return value
+    if isinstance(value, (bool, float, complex, str, np.bool_, np.floating)) or value is None:
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def normalize_dim(dim: int, ndim: int) -> int:
     """A dim in ``[-ndim, ndim)`` as a non-negative index (0-d tensors accept -1 and 0)."""
-    if isinstance(dim, bool) or not isinstance(dim, int):
-        raise IndexError_(f"dim must be an int, got {type(dim).__name__}")
+    if type(dim) is not int:
+        index = as_index(dim)
+        if index is None:
+            raise IndexError_(f"dim must be an int, got {type_name(dim)}")
+        dim = index
     lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
     if not lo <= dim <= hi:
         raise IndexError_(
@@ -34,9 +52,8 @@ def normalize_dims(dims: int | Sequence[int] | None, ndim: int) -> tuple[int, ..
     """Dims of a reduction: None means all; duplicates are an error, as in PyTorch."""
     if dims is None:
         return tuple(range(ndim))
-    if isinstance(dims, int):
-        dims = (dims,)
-    out = tuple(normalize_dim(d, ndim) for d in dims)
+    listed: Sequence[Any] = dims if isinstance(dims, (tuple, list)) else (dims,)
+    out = tuple(normalize_dim(d, ndim) for d in listed)
     seen: set[int] = set()
     for d in out:
         if d in seen:

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from .. import dtypes
-from ..errors import ArgumentError, DTypeError, UnsupportedError
-from ._helpers import floating_only, normalize_dim, same_shape
+from ..errors import ArgumentError, DTypeError, UnsupportedError, type_name
+from ._helpers import as_index, floating_only, normalize_dim, same_shape
 from .registry import REGISTRY, call, defop
 
 SQRT1_2 = 1.0 / math.sqrt(2.0)
@@ -43,8 +43,8 @@ def _no_inplace(name: str, inplace: bool) -> None:
 # -- softmax / log_softmax -------------------------------------------------------------
 
 def _check_dim(name: str, dim: Any) -> None:
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise ArgumentError(f"{name}(): argument 'dim' (position 2) must be int, not {type(dim).__name__}")
+    if type(dim) is not int and as_index(dim) is None:
+        raise ArgumentError(f"{name}(): argument 'dim' (position 2) must be int, not {type_name(dim)}")
 
 
 def _softmax_shape(name: str) -> Callable[..., tuple[int, ...]]:
@@ -264,7 +264,7 @@ defop(
 
 def _gelu_check(approximate: Any) -> None:
     if not isinstance(approximate, str):
-        raise ArgumentError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
+        raise ArgumentError(f"gelu(): argument 'approximate' must be str, not {type_name(approximate)}")
     if approximate not in ("none", "tanh"):
         raise ArgumentRuntimeError("approximate argument must be either none or tanh.")
 

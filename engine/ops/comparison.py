@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import bool_, from_numpy_dtype, result_type
-from ..errors import ArgumentError, DTypeError
+from ..errors import ArgumentError, DTypeError, type_name
 from ._helpers import broadcast_shapes, same_shape
 from .registry import REGISTRY, call, defop
 
@@ -27,7 +27,7 @@ def _is_tensor(x: Any) -> bool:
 
 
 def _type_name(x: Any) -> str:
-    return "Tensor" if _is_tensor(x) else type(x).__name__
+    return "Tensor" if _is_tensor(x) else type_name(x)
 
 
 # -- comparisons -------------------------------------------------------------------------
@@ -173,7 +173,7 @@ def _bitwise_dtype(opname: str) -> Any:
     def rule(*ins: Any, **_: Any) -> tuple[Any, Any]:
         for x in ins:
             if not (_is_tensor(x) or isinstance(x, _NUMBER)):
-                raise ArgumentError(f"{opname}(): argument must be Tensor or Number, not {type(x).__name__}")
+                raise ArgumentError(f"{opname}(): argument must be Tensor or Number, not {type_name(x)}")
         d = result_type(*ins)
         if d.is_floating_point:
             raise DTypeError(f'"{opname}_cpu" not implemented for \'{d._short}\'')

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, DTypeError
+from ..errors import ArgumentError, DTypeError, type_name
 from ._helpers import same_shape
 from .registry import defop
 
@@ -31,7 +31,7 @@ def fill_scalar(value: Any, dt: DType, opname: str = "full_like", position: int 
         value = value.item()  # a one-element tensor, as PyTorch accepts
     if not isinstance(value, _NUMBER):
         raise ArgumentError(
-            f"{opname}(): argument 'fill_value' (position {position}) must be Number, not {type(value).__name__}"
+            f"{opname}(): argument 'fill_value' (position {position}) must be Number, not {type_name(value)}"
         )
     if isinstance(value, np.generic):
         value = value.item()

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import bool_, int32, int64
-from ..errors import ArgumentError, IndexError_, ValueError_
+from ..errors import ArgumentError, IndexError_, ValueError_, type_name
 from . import registry
 from ._helpers import normalize_dim, same_dtype
 from .registry import REGISTRY, call, defop
@@ -88,11 +88,6 @@ def _is_tensorlike(x: Any) -> bool:
     if _is_tensor(x):
         return True
     return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (np.ndarray, np.generic))
-
-
-def _type_name(x: Any) -> str:
-    t = type(x)
-    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__.split('.')[0]}.{t.__name__}"
 
 
 def _is_sequence(x: Any) -> bool:
@@ -179,7 +174,7 @@ def _classify(obj: Any) -> tuple[str, Any]:
         except TypeError:
             raise IndexError_(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                f"valid indices (got {_type_name(obj)})"
+                f"valid indices (got {type_name(obj)})"
             ) from None
     if not t.shape:  # a 0-d index tensor: an int selects, a bool inserts a dim (values unknown: 0, True)
         if t.kind == "int":

@@ -28,7 +28,7 @@ import numpy as np
 from ..autograd.grad_mode import STATE
 from ..dtypes import bool_, float16, float32, float64, int64, promote_types
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, DTypeError, ShapeError, UnsupportedError, ValueError_
+from ..errors import ArgumentError, DTypeError, ShapeError, UnsupportedError, ValueError_, type_name
 from ._helpers import broadcast_shapes, normalize_dim, numel, promote
 from .registry import Op, call, defop, register
 from .shape import int_argument, ints_argument
@@ -970,7 +970,7 @@ class _EinsumOp(Op):
             )
         if not isinstance(equation, str):
             raise ArgumentError(
-                f"einsum(): argument 'equation' (position 1) must be str, not {type(equation).__name__}"
+                f"einsum(): argument 'equation' (position 1) must be str, not {type_name(equation)}"
             )
         return (tuple(operands),), {"equation": equation}
 

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DimTypeError, unpack_failure
+from ..errors import DimTypeError, type_name, unpack_failure
+from ._helpers import as_index
 
 # types whose mismatch PyTorch's message explains ("didn't match because ..."); an overload
 # with any other type (``torch.dtype``, ``Number``) is listed without a reason
@@ -68,12 +69,8 @@ def _is_tensor(value: Any) -> bool:
     return isinstance(value, (Tensor, TensorMeta))
 
 
-def _type_name(value: Any) -> str:
-    return "Tensor" if _is_tensor(value) else type(value).__name__
-
-
 def _int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return as_index(value) is not None
 
 
 def _fits(type_: str, value: Any) -> bool:
@@ -99,8 +96,8 @@ def _reason(params: list[_Param], positional: Sequence[Any], kwargs: dict[str, A
     # (and its explainer never fits ``tuple of ints``)
     slots = [p for p in params if not p.keyword]
     by_name = {p.name: p for p in params}
-    pairs = [(p, _type_name(v), v) for p, v in zip(slots, positional, strict=False)]
-    pairs += [(by_name[k], f"{k}={_type_name(v)}", v) for k, v in kwargs.items()]
+    pairs = [(p, type_name(v), v) for p, v in zip(slots, positional, strict=False)]
+    pairs += [(by_name[k], f"{k}={type_name(v)}", v) for k, v in kwargs.items()]
     shown: list[str] = []
     failed = False
     for p, text, v in pairs:
@@ -112,7 +109,7 @@ def _reason(params: list[_Param], positional: Sequence[Any], kwargs: dict[str, A
 def _got(positional: Sequence[Any], kwargs: dict[str, Any]) -> str:
     """The call's argument types as PyTorch's parser prints them: keywords last, in reverse, and a
     trailing ", " when no positional argument came (its own quirks, kept)."""
-    shown = [_type_name(v) for v in positional] + [f"{k}={_type_name(v)}" for k, v in reversed(kwargs.items())]
+    shown = [type_name(v) for v in positional] + [f"{k}={type_name(v)}" for k, v in reversed(kwargs.items())]
     return ", ".join(shown) + (", " if kwargs and not positional else "")
 
 

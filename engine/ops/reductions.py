@@ -20,8 +20,26 @@ import numpy as np
 from .. import backend
 from ..autograd.grad_mode import STATE
 from ..dtypes import bool_, dtype, float_result, int64, to_dtype
-from ..errors import ArgumentError, DimTypeError, DTypeError, IndexError_, NoOverloadError, ShapeError, UnsupportedError
-from ._helpers import broadcast_shapes, normalize_dim, normalize_dims, numel, reduced_shape, same_dtype, sum_to
+from ..errors import (
+    ArgumentError,
+    DimTypeError,
+    DTypeError,
+    IndexError_,
+    NoOverloadError,
+    ShapeError,
+    UnsupportedError,
+    type_name,
+)
+from ._helpers import (
+    as_index,
+    broadcast_shapes,
+    normalize_dim,
+    normalize_dims,
+    numel,
+    reduced_shape,
+    same_dtype,
+    sum_to,
+)
 from .registry import NOT_GIVEN, REGISTRY, call, defop
 
 Shape = tuple[int, ...]
@@ -40,10 +58,10 @@ def _dims(dim: Any, ndim: int) -> tuple[int, ...]:
         return tuple(range(ndim))
     if isinstance(dim, (tuple, list)):
         for i, d in enumerate(dim, 1):
-            if isinstance(d, bool) or not isinstance(d, int):
-                raise DimTypeError(type(d).__name__, element=i)
-    elif isinstance(dim, bool) or not isinstance(dim, int):
-        raise DimTypeError(type(dim).__name__)
+            if type(d) is not int and as_index(d) is None:
+                raise DimTypeError(type_name(d), element=i)
+    elif type(dim) is not int and as_index(dim) is None:
+        raise DimTypeError(type_name(dim))
     dims = normalize_dims(dim, ndim)  # checks range and duplicates, with PyTorch's words
     if ndim == 0:
         return ()
@@ -159,10 +177,8 @@ def _acc_dtype(x: Any, *_: Any, dtype: Any = None, **__: Any) -> tuple[dtype | N
 
 
 def _int_dim(opname: str, dim: Any, position: int = 2) -> None:
-    if isinstance(dim, bool) or not isinstance(dim, int):
-        raise ArgumentError(
-            f"{opname}(): argument 'dim' (position {position}) must be int, not {type(dim).__name__}"
-        )
+    if type(dim) is not int and as_index(dim) is None:
+        raise ArgumentError(f"{opname}(): argument 'dim' (position {position}) must be int, not {type_name(dim)}")
 
 
 # -- private helper ops ------------------------------------------------------------------
@@ -645,7 +661,7 @@ def _norm_ord(p: Any, dim: Any) -> float:
             raise UnsupportedError("norm(p='nuc'): the nuclear norm (a matrix norm) is not carried by the engine")
         raise UnsupportedError(f"linalg.matrix_norm: Order {p} not supported.")
     if isinstance(p, bool) or not isinstance(p, (int, float)):
-        raise ArgumentError(f"norm(): argument 'p' must be a number or a string, not {type(p).__name__}")
+        raise ArgumentError(f"norm(): argument 'p' must be a number or a string, not {type_name(p)}")
     return float(p)
 
 

@@ -29,7 +29,16 @@ from .. import backend, dtypes
 from ..autograd.grad_mode import ERRSTATE, QUIET, STATE, quiet_enter, quiet_exit
 from ..autograd.node import Node, TensorMeta
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, AutogradError, DeviceError, DimTypeError, EngineError, NoOverloadError, ShapeError
+from ..errors import (
+    ArgumentError,
+    AutogradError,
+    DeviceError,
+    DimTypeError,
+    EngineError,
+    NoOverloadError,
+    ShapeError,
+    type_name,
+)
 from ._helpers import compare, number_array, promote, promote_float, same_dtype
 
 # NumPy's error-state variable, its methods bound once (NumPy 1.x: np.errstate, entered and exited)
@@ -281,7 +290,7 @@ class Op:
         if not kwargs and n <= len(args) <= n + len(self._positional):  # positional only: the quick way
             params = dict(self._defaults)
             for name, value in zip(self._positional, args[n:], strict=False):
-                params[name] = value
+                params[name] = value if type(value) in _PLAIN_ARGUMENTS else python_ints(value)
             for name in self._required:
                 if name not in params:
                     raise self._missing(args, kwargs)
@@ -306,13 +315,13 @@ class Op:
             raise self._too_many(n + len(extra))
         params = dict(self._defaults)
         for name, value in zip(self._positional, extra, strict=False):
-            params[name] = value
+            params[name] = value if type(value) in _PLAIN_ARGUMENTS else python_ints(value)
         for name, value in kwargs.items():
             if name not in self._allowed:
                 raise ArgumentError(f"{self.name}() got an unexpected keyword argument '{name}'")
             if name in self.inputs[: len(args)] or (name in params and name in self._positional[: len(extra)]):
                 raise ArgumentError(f"{self.name}() got multiple values for argument '{name}'")
-            params[name] = value
+            params[name] = value if type(value) in _PLAIN_ARGUMENTS else python_ints(value)
         for name in self._required:
             if name not in params:
                 raise self._missing(call_args, call_kwargs)
@@ -381,6 +390,19 @@ def estimate_flops(op: Op, ins: Sequence[Any], params: dict[str, Any], out_shape
     for s in out_shape:
         n *= s
     return float(n)
+
+
+_PLAIN_ARGUMENTS = frozenset((int, float, bool, str, type(None), NotGiven))
+
+
+def python_ints(value: Any) -> Any:
+    """A NumPy integer, alone or in a tuple or list, as the Python int PyTorch's parser reads it as
+    (so that no rule meets ``numpy.int64`` where it checks for an int)."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if type(value) in (tuple, list) and any(isinstance(v, np.integer) for v in value):
+        return type(value)(int(v) if isinstance(v, np.integer) else v for v in value)
+    return value
 
 
 def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
@@ -542,7 +564,7 @@ def _refused(op: Op, ins: Sequence[Any], params: Any, exc: Exception) -> None:
         for position, (name, value, default) in enumerate(zip(op.inputs, ins, op._input_defaults, strict=False), 1):
             if not (isinstance(value, (_Tensor, TensorMeta, *_OPERAND_TYPES)) or (value is None and default is None)):
                 raise ArgumentError(
-                    f"{op.name}(): argument '{name}' (position {position}) must be Tensor, not {type(value).__name__}"
+                    f"{op.name}(): argument '{name}' (position {position}) must be Tensor, not {type_name(value)}"
                 ) from None
     check_shapes(op, ins, params)
     raise ShapeError(f"{op.name}(): {exc}") from None
@@ -600,7 +622,7 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
             ):
                 i = min(_index(flat, t), len(op.inputs) - 1)
                 raise ArgumentError(
-                    f"{op.name}(): argument '{op.inputs[i]}' (position {i + 1}) must be Tensor, not {type(t).__name__}"
+                    f"{op.name}(): argument '{op.inputs[i]}' (position {i + 1}) must be Tensor, not {type_name(t)}"
                 )
     if first is None:
         raise ArgumentError(f"{op.name}(): expected at least one argument to be a Tensor")
@@ -694,11 +716,11 @@ def _check_list(op: Op, seq: Any, params: dict[str, Any]) -> None:
     """A list input (cat, stack): a list or tuple of tensors, PyTorch's words otherwise."""
     if not isinstance(seq, (list, tuple)):
         raise ArgumentError(
-            f"{op.name}(): argument '{op.inputs[0]}' (position 1) must be tuple of Tensors, not {type(seq).__name__}"
+            f"{op.name}(): argument '{op.inputs[0]}' (position 1) must be tuple of Tensors, not {type_name(seq)}"
         )
     for i, t in enumerate(seq):
         if not isinstance(t, _Tensor):
-            raise ArgumentError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
+            raise ArgumentError(f"expected Tensor as element {i} in argument 0, but got {type_name(t)}")
     if not seq:
         op.shape((), **params)  # the op's shape rule words the empty-list error
         raise ArgumentError(f"{op.name}(): expected a non-empty list of Tensors")

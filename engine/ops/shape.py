@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..dtypes import result_type
-from ..errors import ArgumentError, IndexError_, ShapeError, ValueError_, unpack_failure
-from ._helpers import normalize_dim, normalize_dims, numel, same_dtype
+from ..errors import ArgumentError, IndexError_, ShapeError, ValueError_, type_name, unpack_failure
+from ._helpers import as_index, normalize_dim, normalize_dims, numel, same_dtype
 from .indexing import scatter_back
 from .registry import SAME, defop
 
@@ -42,15 +42,12 @@ def _fmt(shape: Sequence[int]) -> str:
 
 
 def int_argument(value: Any, op: str, arg: str, position: int | None = None) -> int:
-    """An int argument (anything with ``__index__``, as a 0-d integer tensor), else PyTorch's TypeError."""
-    if isinstance(value, bool) or isinstance(value, (float, complex, str)) or value is None:
+    """An int argument (``as_index``: a NumPy integer, a 0-d integer tensor), else PyTorch's TypeError."""
+    index = as_index(value)
+    if index is None:
         where = f" (position {position})" if position else ""
-        raise ArgumentError(f"{op}(): argument '{arg}'{where} must be int, not {type(value).__name__}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        where = f" (position {position})" if position else ""
-        raise ArgumentError(f"{op}(): argument '{arg}'{where} must be int, not {type(value).__name__}") from None
+        raise ArgumentError(f"{op}(): argument '{arg}'{where} must be int, not {type_name(value)}")
+    return index
 
 
 def ints_argument(value: Any, op: str, arg: str, allow_int: bool = False) -> Shape:
@@ -58,16 +55,15 @@ def ints_argument(value: Any, op: str, arg: str, allow_int: bool = False) -> Sha
     if isinstance(value, (list, tuple)):
         out = []
         for i, v in enumerate(value):
-            try:
-                if isinstance(v, (bool, float)):
-                    raise TypeError
-                out.append(operator.index(v))
-            except TypeError:
-                raise ArgumentError(f"{op}(): {unpack_failure(arg, i + 1, type(v).__name__)}") from None
+            index = as_index(v)
+            if index is None:
+                raise ArgumentError(f"{op}(): {unpack_failure(arg, i + 1, type_name(v))}")
+            out.append(index)
         return tuple(out)
-    if allow_int and not isinstance(value, (bool, float)) and hasattr(value, "__index__"):
-        return (operator.index(value),)
-    raise ArgumentError(f"{op}(): argument '{arg}' (position 2) must be tuple of ints, not {type(value).__name__}")
+    index = as_index(value) if allow_int else None
+    if index is not None:
+        return (index,)
+    raise ArgumentError(f"{op}(): argument '{arg}' (position 2) must be tuple of ints, not {type_name(value)}")
 
 
 # -- reshape, view --------------------------------------------------------------------

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import bool_, float16, float32, float_result, result_type
-from ..errors import ArgumentError, DTypeError, UnsupportedError
-from ._helpers import broadcast_shapes, promote, same_shape
+from ..errors import ArgumentError, DTypeError, UnsupportedError, type_name
+from ._helpers import as_index, broadcast_shapes, promote, same_shape
 from .registry import REGISTRY, call, defop
 
 LN2 = math.log(2.0)
@@ -297,8 +297,8 @@ def _round(xp: Any, input: Any, *, decimals: int | None = None) -> Any:
 
 
 def _round_dtype(x: Any, *, decimals: int | None = None) -> tuple[None, Any]:
-    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)):
-        raise ArgumentError(f"round(): argument 'decimals' must be int, not {type(decimals).__name__}")
+    if decimals is not None and type(decimals) is not int and as_index(decimals) is None:
+        raise ArgumentError(f"round(): argument 'decimals' must be int, not {type_name(decimals)}")
     if not x.dtype.is_floating_point and (x.dtype is bool_ or decimals is not None):
         kernel = "round_cpu" if decimals else "round_vml_cpu"
         raise DTypeError(f'"{kernel}" not implemented for \'{x.dtype._short}\'')

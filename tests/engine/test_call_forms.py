@@ -7,6 +7,8 @@ by keyword, and counts a method's positions from the argument after ``self``.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 
@@ -75,3 +77,38 @@ def test_rewording_touches_only_the_ops_own_argument_errors() -> None:
     mine = engine.ArgumentError("softmax(): argument 'dim' (position 2) must be int, not str")
     reword_for_call(mine, op, (None, "a"), {}, False)  # function form, positional: as worded
     assert str(mine) == "softmax(): argument 'dim' (position 2) must be int, not str"
+
+
+# int arguments as PyTorch's parser reads them: a NumPy integer or a one-element integer tensor
+# is an int (it has ``__index__``), a NumPy float or a bool is not (and is named as PyTorch names it)
+INDEX_CALLS = [
+    "x.sum(np.int64(0))", "x.sum(dim=np.int32(1))", "x.sum((np.int64(0), 1))", "x.mean(np.int64(-1))",
+    "x.sum(torch.tensor(0))", "x.sum([torch.tensor(1)])", "x.var(np.int64(0), correction=np.int64(1))",
+    "x.amax(np.int64(0))", "x.logsumexp(np.int64(0))", "x.cumsum(np.int64(1))", "x.softmax(np.int64(1))",
+    "torch.ones(np.int64(2))", "torch.ones((np.int64(2), 3))", "x.reshape(np.int64(3), 2)",
+    "x.reshape((np.int64(3), np.int64(2)))", "x.transpose(np.int64(0), 1)", "x.unsqueeze(np.int64(0))",
+    "x.flatten(np.int64(0))", "x.narrow(0, np.int64(0), 1)", "x.squeeze(np.int64(0))", "x.flip(np.int64(0))",
+    "x.permute(np.int64(1), 0)", "x.repeat(np.int64(2), 1)", "x.expand(np.int64(2), 3)",
+    "torch.cat([x, x], np.int64(0))", "torch.stack([x, x], np.int64(0))", "x.round(decimals=np.int64(1))",
+    "x.norm(p=np.int64(2))", "torch.full((2,), np.int64(3))", "x[np.int64(1)]",
+    "x.sum(np.float64(0))", "x.sum(True)", "x.sum((0, np.float64(1)))", "x.cumsum(np.float64(1))",
+    "x.softmax(np.float32(1))", "x.reshape(np.float64(6))", "x.unsqueeze(np.float64(0))", "x.sum(torch.tensor(0.0))",
+]
+
+
+@pytest.mark.parametrize("call", INDEX_CALLS)
+def test_int_arguments_take_what_pytorch_takes(call: str) -> None:
+    import numpy as np
+
+    outcomes: list[Any] = []
+    values = []
+    for lib in (torch, engine):
+        try:
+            r = eval(call, {"torch": lib, "np": np, "x": lib.arange(6.0).reshape(2, 3)})  # noqa: S307
+            outcomes.append((tuple(r.shape), str(r.dtype).split(".")[-1]))
+            values.append(r.detach().numpy())
+        except (TypeError, IndexError, RuntimeError) as exc:
+            outcomes.append(str(exc))
+    assert outcomes[1] == outcomes[0]
+    if len(values) == 2:
+        np.testing.assert_allclose(values[1], values[0], rtol=1e-6)
