@@ -93,6 +93,9 @@ INDEX_CALLS = [
     "x.norm(p=np.int64(2))", "torch.full((2,), np.int64(3))", "x[np.int64(1)]",
     "x.sum(np.float64(0))", "x.sum(True)", "x.sum((0, np.float64(1)))", "x.cumsum(np.float64(1))",
     "x.softmax(np.float32(1))", "x.reshape(np.float64(6))", "x.unsqueeze(np.float64(0))", "x.sum(torch.tensor(0.0))",
+    # NumPy scalars as operands are wrapped numbers, as Python's are
+    "torch.ones(2, dtype=torch.int64) * np.float64(2)", "np.float64(2) * x", "x.double() * np.float32(2)",
+    "torch.ones(2, dtype=torch.int64) + np.int64(2)", "x.clamp(np.int64(0), np.float64(0.5))", "x.pow(np.float64(2))",
 ]
 
 
@@ -112,3 +115,13 @@ def test_int_arguments_take_what_pytorch_takes(call: str) -> None:
     assert outcomes[1] == outcomes[0]
     if len(values) == 2:
         np.testing.assert_allclose(values[1], values[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("call", ["x + 1j", "torch.mul(x, 2j)", "x * np.complex64(1)", "x - 1j"])
+def test_complex_scalars_are_refused_not_truncated(call: str) -> None:
+    """PyTorch computes a complex result; the engine has no complex dtype and says so (it used to drop the
+    imaginary part silently)."""
+    import numpy as np
+
+    with pytest.raises(engine.UnsupportedError, match="complex numbers are not supported"):
+        eval(call, {"torch": engine, "np": np, "x": engine.ones(2)})  # noqa: S307
