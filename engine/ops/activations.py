@@ -156,12 +156,34 @@ def _softplus(xp: Any, input: Any, beta: Any = 1, threshold: Any = 20) -> Any:
     return xp.where(z > threshold, input, xp.log1p(xp.exp(z)) / beta)
 
 
-def _softplus_grad(g: Any, out: Any, x: Any, beta: Any, threshold: Any) -> Any:
+def _softplus_backward(xp: Any, grad_output: Any, self: Any, beta: Any = 1, threshold: Any = 20) -> Any:
     # PyTorch: z = exp(x * beta); x * beta > threshold ? grad : grad * z / (z + 1)
-    z = x * beta
+    z = self * beta
     linear = z > threshold
-    e = _op("exp", _op("where", linear, 0.0, z))  # exp never sees the linear region's z
-    return _op("where", linear, g, g * (e / (e + 1.0)))
+    e = xp.exp(xp.where(linear, 0.0, z))  # exp never sees the linear region's z
+    return xp.where(linear, grad_output, grad_output * (e / (e + 1.0)))
+
+
+def _softplus_double_backward(h: Any, out: Any, g: Any, x: Any, beta: Any, threshold: Any) -> Any:
+    # PyTorch's softplus_double_backward: sigmoid's derivative at beta * x, where beta * x < threshold
+    z = x * beta
+    return _op("_sigmoid_backward", h * g, _op("sigmoid", z)) * (z < threshold) * beta
+
+
+# softplus's derivative is an op of its own (PyTorch's softplus_backward), differentiable again
+# with PyTorch's own second derivative
+_SOFTPLUS_BACKWARD = defop(
+    name="_softplus_backward", forward=_softplus_backward, inputs=("grad_output", "self"), namespace="tensor",
+    shape=lambda g, s, **_: g, dtype=lambda g, s, **_: (None, g.dtype),
+    vjp=(lambda h, out, g, x, beta, threshold: call(_SOFTPLUS_BACKWARD, (h, x), {"beta": beta, "threshold": threshold}),
+         _softplus_double_backward),
+    grad_fn="SoftplusBackwardBackward0", doc="softplus's derivative: grad_output * sigmoid(beta * self), "
+    "grad_output itself where beta * self > threshold.",
+)
+
+
+def _softplus_grad(g: Any, out: Any, x: Any, beta: Any, threshold: Any) -> Any:
+    return call(_SOFTPLUS_BACKWARD, (g, x), {"beta": beta, "threshold": threshold})
 
 
 defop(
@@ -179,9 +201,24 @@ def _leaky_relu(xp: Any, input: Any, negative_slope: Any = 0.01, inplace: bool =
     return xp.where(input > 0, input, input * negative_slope)
 
 
-def _leaky_relu_grad(g: Any, out: Any, x: Any, negative_slope: Any, inplace: bool) -> Any:
+def _leaky_relu_backward(xp: Any, grad_output: Any, self: Any, negative_slope: Any = 0.01) -> Any:
     # PyTorch: x > 0 ? grad : grad * negative_slope (the slope at 0)
-    return _op("where", x > 0, g, g * negative_slope)
+    return xp.where(self > 0, grad_output, grad_output * negative_slope).astype(grad_output.dtype, copy=False)
+
+
+# leaky_relu's derivative is an op of its own (PyTorch's leaky_relu_backward), connected to the input:
+# its derivative there is zero, so a second derivative is zeros rather than an error
+_LEAKY_RELU_BACKWARD = defop(
+    name="_leaky_relu_backward", forward=_leaky_relu_backward, inputs=("grad_output", "self"), namespace="tensor",
+    shape=lambda g, s, **_: g, dtype=lambda g, s, **_: (None, g.dtype),
+    vjp=(lambda h, out, g, y, negative_slope: call(_LEAKY_RELU_BACKWARD, (h, y), {"negative_slope": negative_slope}),
+         lambda h, out, *_, **__: _op("zeros_like", h)),
+    grad_fn="LeakyReluBackwardBackward0", doc="grad_output where self > 0, else negative_slope * grad_output.",
+)
+
+
+def _leaky_relu_grad(g: Any, out: Any, x: Any, negative_slope: Any, inplace: bool) -> Any:
+    return call(_LEAKY_RELU_BACKWARD, (g, x), {"negative_slope": negative_slope})
 
 
 defop(
@@ -197,11 +234,30 @@ def _elu(xp: Any, input: Any, alpha: Any = 1.0, inplace: bool = False) -> Any:
     return xp.where(input > 0, input, xp.expm1(xp.minimum(input, 0)) * alpha)
 
 
+def _elu_backward(xp: Any, grad_output: Any, self: Any, alpha: Any = 1.0) -> Any:
+    # PyTorch: x <= 0 ? grad * alpha * exp(x) : grad (alpha at 0; exp never sees x > 0)
+    e = xp.exp(xp.where(self < 0, self, 0))
+    return xp.where(self <= 0, grad_output * (e * alpha), grad_output).astype(grad_output.dtype, copy=False)
+
+
+def _elu_double_backward(h: Any, out: Any, g: Any, x: Any, alpha: Any) -> Any:
+    # PyTorch's elu_double_backward, masked with x < 0 (a constant at 0)
+    negative = x < 0
+    e = _op("exp", _op("where", negative, x, _op("zeros_like", x)))
+    return _op("where", negative, h * g * (e * alpha), _op("zeros_like", h))
+
+
+# elu's derivative is an op of its own (PyTorch's elu_backward), differentiable again
+_ELU_BACKWARD = defop(
+    name="_elu_backward", forward=_elu_backward, inputs=("grad_output", "self"), namespace="tensor",
+    shape=lambda g, s, **_: g, dtype=lambda g, s, **_: (None, g.dtype),
+    vjp=(lambda h, out, g, x, alpha: call(_ELU_BACKWARD, (h, x), {"alpha": alpha}), _elu_double_backward),
+    grad_fn="EluBackwardBackward0", doc="elu's derivative: grad_output * alpha * exp(self) where self <= 0.",
+)
+
+
 def _elu_grad(g: Any, out: Any, x: Any, alpha: Any, inplace: bool) -> Any:
-    # PyTorch: x <= 0 ? grad * alpha * exp(x) : grad (alpha at 0); its double backward masks
-    # with x < 0, so at 0 the exponent is a constant 0 here (and exp never sees x > 0)
-    e = _op("exp", _op("where", x < 0, x, _op("zeros_like", x)))
-    return _op("where", x <= 0, g * (e * alpha), g)
+    return call(_ELU_BACKWARD, (g, x), {"alpha": alpha})
 
 
 defop(

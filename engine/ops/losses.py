@@ -445,14 +445,17 @@ def _expand_class(g: Any, shape: Shape, red: str) -> Any:
 
 def _index_scale(g: Any, x: Any, t: Any, w: Any, red: str, ignore_index: int, plain: Any = None) -> Any:
     """g with the class dim restored, over PyTorch's total weight for 'mean' (the weights of the
-    targets not ignored; nothing flows when that is 0). ``plain``: the unsmoothed class weights."""
+    targets not ignored). With every target ignored nothing flows; with a total weight of 0 among
+    targets that count, PyTorch's kernel divides by it: NaN. ``plain``: the unsmoothed class weights."""
     g = _expand_class(g, tuple(x.shape), red)
     if red != "mean":
         return g
     if plain is None:
         plain = _op("_class_weights", t, w, shape=tuple(x.shape), ignore_index=ignore_index, dtype=x.dtype)
     total = float(plain.sum().item())
-    return g / total if total else g
+    if total:
+        return g / total
+    return g * math.nan if (t != ignore_index).sum().item() else g
 
 
 def _no_batch_backward_check(x: Any, t: Any) -> None:
@@ -461,11 +464,46 @@ def _no_batch_backward_check(x: Any, t: Any) -> None:
         raise ShapeError(f"size mismatch (got input: {_list(x.shape)}, target: {_list(t.shape)})")
 
 
+def _nll_backward(xp: Any, grad_output: Any, self: Any, target: Any, weight: Any = None, *,
+                  reduction: str = "mean", ignore_index: int = -100) -> Any:
+    """nll_loss's gradient as PyTorch's kernel writes it: -weight[t] * grad (over the total weight for
+    'mean') at each sample's target class, zeros elsewhere (a total weight of 0 gives NaN there)."""
+    shape = self.shape
+    cd = _class_dim(len(shape))
+    safe, valid = _targets(xp, target, shape, ignore_index)
+    w = xp.ones(shape[cd], self.dtype) if weight is None else weight.reshape(-1).astype(self.dtype)
+    wt = xp.where(valid, w[safe] if shape[cd] else 0, 0).astype(self.dtype)
+    g = grad_output
+    if reduction == "mean":
+        g = g / xp.sum(wt)
+    elif reduction == "none" and len(shape) > 1:
+        g = g.reshape(wt.shape)
+    picked = -(wt * g)
+    classes = xp.arange(shape[cd]).reshape((shape[cd],) + (1,) * (len(shape) - cd - 1))
+    hit = (xp.expand_dims(safe, cd) == classes) & xp.expand_dims(valid, cd)
+    return xp.where(hit, xp.expand_dims(picked, cd), 0).astype(self.dtype)
+
+
+def _nll_backward_name(g: Any, x: Any, *_: Any, **__: Any) -> str:
+    nd = len(x.shape)
+    return "NllLossBackwardBackward0" if nd <= 2 else "NllLoss2DBackwardBackward0" if nd == 4 else "ViewBackward0"
+
+
+# nll_loss's derivative is an op of its own (PyTorch's nll_loss_backward), connected to the input:
+# its derivative there is zero, so a second derivative is zeros rather than an error
+_NLL_BACKWARD = defop(
+    name="_nll_loss_backward", forward=_nll_backward, inputs=("grad_output", "self", "target", "weight"),
+    namespace="tensor", shape=lambda g, s, *_, **__: tuple(s), dtype=lambda g, s, *_, **__: (None, s.dtype),
+    vjp=(lambda h, out, g, x, t, w, **p: _op("nll_loss", h, t, w, reduction=p["reduction"],
+                                            ignore_index=p["ignore_index"]),
+         lambda h, out, *_, **__: _op("zeros_like", h), None, None),
+    grad_fn=_nll_backward_name, doc="Private: nll_loss's gradient with respect to its input.",
+)
+
+
 def _nll_grad_input(g: Any, out: Any, x: Any, t: Any, w: Any, **p: Any) -> Any:
     _no_batch_backward_check(x, t)
-    red = reduction_of(p)
-    q = _op("_class_weights", t, w, shape=tuple(x.shape), ignore_index=p["ignore_index"], dtype=x.dtype)
-    return -(q * _index_scale(g, x, t, w, red, p["ignore_index"], plain=q))
+    return call(_NLL_BACKWARD, (g, x, t, w), {"reduction": reduction_of(p), "ignore_index": p["ignore_index"]})
 
 
 def _nll_name(x: Any, t: Any, w: Any = None, **p: Any) -> str:

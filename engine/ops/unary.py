@@ -239,10 +239,25 @@ def _functional_relu(relu: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+# relu's derivative is an op of its own (PyTorch's threshold_backward), so that it is connected to
+# relu's output: its own derivative there is zero, and a second derivative is zeros, not an error.
+
+def _threshold_backward(xp: Any, grad_output: Any, self: Any, threshold: Any = 0) -> Any:
+    return xp.where(self <= threshold, 0, grad_output).astype(grad_output.dtype, copy=False)
+
+
+_THRESHOLD_BACKWARD = defop(
+    name="_threshold_backward", forward=_threshold_backward, inputs=("grad_output", "self"), namespace="tensor",
+    shape=broadcast_shapes, dtype=promote,
+    vjp=(lambda h, out, g, y, threshold: call(_THRESHOLD_BACKWARD, (h, y), {"threshold": threshold}), _zeros),
+    grad_fn="ThresholdBackwardBackward0", doc="grad_output where self > threshold, else 0: relu's derivative.",
+)
+
 defop(
     name="relu", forward=_relu, method="relu", shape=same_shape,
-    dtype=_relu_dtype, dtype_memo=True, vjp=(lambda g, out, x: _where(out <= 0, 0, g),), saves="output",
-    fast_vjp=(lambda g, out, ins, p: np.where(np.less_equal(out, 0), 0, g),),  # le's and where's forwards
+    dtype=_relu_dtype, dtype_memo=True, vjp=(lambda g, out, x: call(_THRESHOLD_BACKWARD, (g, out), {}),),
+    saves="output",
+    fast_vjp=(lambda g, out, ins, p: _threshold_backward(np, g, out),),
     grad_fn="ReluBackward0", doc="max(input, 0) (NaN stays NaN); the gradient at 0 is 0.",
     also_functional=_functional_relu,
 )
