@@ -172,11 +172,14 @@ def _softplus_double_backward(h: Any, out: Any, g: Any, x: Any, beta: Any, thres
 
 # softplus's derivative is an op of its own (PyTorch's softplus_backward), differentiable again
 # with PyTorch's own second derivative
+def _softplus_backward_grad_output(h: Any, out: Any, g: Any, x: Any, beta: Any, threshold: Any) -> Any:
+    return call(_SOFTPLUS_BACKWARD, (h, x), {"beta": beta, "threshold": threshold})
+
+
 _SOFTPLUS_BACKWARD = defop(
     name="_softplus_backward", forward=_softplus_backward, inputs=("grad_output", "self"), namespace="tensor",
     shape=lambda g, s, **_: g, dtype=lambda g, s, **_: (None, g.dtype),
-    vjp=(lambda h, out, g, x, beta, threshold: call(_SOFTPLUS_BACKWARD, (h, x), {"beta": beta, "threshold": threshold}),
-         _softplus_double_backward),
+    vjp=(_softplus_backward_grad_output, _softplus_double_backward),
     grad_fn="SoftplusBackwardBackward0", doc="softplus's derivative: grad_output * sigmoid(beta * self), "
     "grad_output itself where beta * self > threshold.",
 )
@@ -208,11 +211,14 @@ def _leaky_relu_backward(xp: Any, grad_output: Any, self: Any, negative_slope: A
 
 # leaky_relu's derivative is an op of its own (PyTorch's leaky_relu_backward), connected to the input:
 # its derivative there is zero, so a second derivative is zeros rather than an error
+def _leaky_relu_backward_grad_output(h: Any, out: Any, g: Any, y: Any, negative_slope: Any) -> Any:
+    return call(_LEAKY_RELU_BACKWARD, (h, y), {"negative_slope": negative_slope})
+
+
 _LEAKY_RELU_BACKWARD = defop(
     name="_leaky_relu_backward", forward=_leaky_relu_backward, inputs=("grad_output", "self"), namespace="tensor",
     shape=lambda g, s, **_: g, dtype=lambda g, s, **_: (None, g.dtype),
-    vjp=(lambda h, out, g, y, negative_slope: call(_LEAKY_RELU_BACKWARD, (h, y), {"negative_slope": negative_slope}),
-         lambda h, out, *_, **__: _op("zeros_like", h)),
+    vjp=(_leaky_relu_backward_grad_output, lambda h, out, *_, **__: _op("zeros_like", h)),
     grad_fn="LeakyReluBackwardBackward0", doc="grad_output where self > 0, else negative_slope * grad_output.",
 )
 
@@ -248,10 +254,14 @@ def _elu_double_backward(h: Any, out: Any, g: Any, x: Any, alpha: Any) -> Any:
 
 
 # elu's derivative is an op of its own (PyTorch's elu_backward), differentiable again
+def _elu_backward_grad_output(h: Any, out: Any, g: Any, x: Any, alpha: Any) -> Any:
+    return call(_ELU_BACKWARD, (h, x), {"alpha": alpha})
+
+
 _ELU_BACKWARD = defop(
     name="_elu_backward", forward=_elu_backward, inputs=("grad_output", "self"), namespace="tensor",
     shape=lambda g, s, **_: g, dtype=lambda g, s, **_: (None, g.dtype),
-    vjp=(lambda h, out, g, x, alpha: call(_ELU_BACKWARD, (h, x), {"alpha": alpha}), _elu_double_backward),
+    vjp=(_elu_backward_grad_output, _elu_double_backward),
     grad_fn="EluBackwardBackward0", doc="elu's derivative: grad_output * alpha * exp(self) where self <= 0.",
 )
 

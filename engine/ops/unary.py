@@ -246,10 +246,13 @@ def _threshold_backward(xp: Any, grad_output: Any, self: Any, threshold: Any = 0
     return xp.where(self <= threshold, 0, grad_output).astype(grad_output.dtype, copy=False)
 
 
+def _threshold_backward_grad_output(h: Any, out: Any, g: Any, y: Any, threshold: Any) -> Any:
+    return call(_THRESHOLD_BACKWARD, (h, y), {"threshold": threshold})
+
+
 _THRESHOLD_BACKWARD = defop(
     name="_threshold_backward", forward=_threshold_backward, inputs=("grad_output", "self"), namespace="tensor",
-    shape=broadcast_shapes, dtype=promote,
-    vjp=(lambda h, out, g, y, threshold: call(_THRESHOLD_BACKWARD, (h, y), {"threshold": threshold}), _zeros),
+    shape=broadcast_shapes, dtype=promote, vjp=(_threshold_backward_grad_output, _zeros),
     grad_fn="ThresholdBackwardBackward0", doc="grad_output where self > threshold, else 0: relu's derivative.",
 )
 
