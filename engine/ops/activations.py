@@ -301,21 +301,30 @@ defop(
 def erf_array(xp: Any, input: Any) -> Any:
     """erf on an array, vectorised, to double precision (NumPy has no erf).
 
-    erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)): every term has
-    x's sign, so nothing cancels. |x| >= 6 gives +-1 exactly in double precision.
+    |x| < 3: erf(x) = 2/sqrt(pi) * exp(-x^2) * sum_n 2^n x^(2n+1) / (1*3*...*(2n+1)), every term
+    of x's sign, so nothing cancels. |x| >= 3: +-(1 - erfc(|x|)), erfc by Laplace's continued
+    fraction (the series' sum there is too large to keep its last digits): exactly +-1 from
+    |x| ~ 5.9 on, as libm's erf, so that ``1 + erf(x)`` is 0 there (gelu's -0 for large negative x).
     """
     x = input
     a = xp.asarray(x, dtype=np.float64)
     nan = xp.isnan(a)
     a = xp.where(nan, 0.0, xp.clip(a, -6.0, 6.0))
-    a2 = a * a
-    term = a.copy()
-    total = a.copy()
-    top = float(xp.max(a2)) if a2.size else 0.0
-    for n in range(int(2 * top + 40)):
-        term = term * (2.0 * a2 / (2 * n + 3))
+    far = xp.abs(a) >= 3.0
+    s = xp.where(far, 0.0, a)
+    s2 = s * s
+    term = s.copy()
+    total = s.copy()
+    for n in range(58):  # enough for |x| < 3
+        term = term * (2.0 * s2 / (2 * n + 3))
         total = total + term
-    out = (2.0 / math.sqrt(math.pi)) * xp.exp(-a2) * total
+    near = (2.0 / math.sqrt(math.pi)) * xp.exp(-s2) * total
+    b = xp.where(far, xp.abs(a), 3.0)
+    t = b
+    for k in range(60, 0, -1):  # erfc(b) = exp(-b^2) / sqrt(pi) / (b + (1/2) / (b + 1 / (b + (3/2) / ...)))
+        t = b + (k / 2.0) / t
+    erfc = xp.exp(-b * b) / (math.sqrt(math.pi) * t)
+    out = xp.where(far, xp.sign(a) * (1.0 - erfc), near)
     out = xp.where(nan, xp.nan, out)
     return out.astype(x.dtype) if hasattr(x, "dtype") else out
 

@@ -268,3 +268,18 @@ def test_inplace_is_refused(name: str) -> None:
     with pytest.raises(NotImplementedError):
         getattr(EF, name)(engine.randn(3), inplace=True)
     assert getattr(EF, name)(engine.randn(3), inplace=False).shape == (3,)
+
+
+def test_gelu_tails_in_float64_as_pytorchs() -> None:
+    """erf is exactly -1 far out (as libm's), so gelu is -0 there and NaN at -inf, with PyTorch's tiny gradients;
+    in between it agrees to double precision."""
+    values = [-float("inf"), -40.0, -20.0, -10.0, -8.0, -5.0, -4.2, -3.0, -2.9, 2.9, 3.0, 4.2, 8.0, float("inf")]
+    out = []
+    for lib, fn in ((torch, TF.gelu), (engine, EF.gelu)):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        y = fn(x)
+        y.sum().backward()
+        out.append((y.detach().numpy(), x.grad.numpy()))
+    np.testing.assert_allclose(out[1][0], out[0][0], rtol=1e-13, atol=1e-15, equal_nan=True)  # (1 + erf cancels)
+    np.testing.assert_array_equal(np.signbit(out[1][0]), np.signbit(out[0][0]))
+    np.testing.assert_allclose(out[1][1], out[0][1], rtol=1e-12, atol=1e-15, equal_nan=True)
