@@ -19,7 +19,7 @@ import numpy as np
 from ..autograd.grad_mode import STATE
 from ..dtypes import promote_types
 from ..errors import AutogradError, DTypeError, IndexError_, ShapeError, ValueError_
-from ._helpers import broadcast_shapes, normalize_dim, promote, sum_to
+from ._helpers import broadcast_shapes, normalize_dim, sum_to
 from .activations import ArgumentRuntimeError, _softmax_dtype
 from .registry import REGISTRY, call, defop
 from .shape import expand_shape
@@ -121,7 +121,8 @@ def _pointwise_dtype(kernel: str, l1: bool) -> Any:
             )
         red = reduction_of(p, warn=True, weighted=w is not None)
         _pointwise_shape(x.shape, t.shape, None if w is None else w.shape, **p)
-        d, _ = promote(x, t) if w is None else promote(x, t, w)
+        # PyTorch broadcasts input and target (and weight) first: a 0-d one then ranks as dimensioned
+        d = promote_types(x.dtype, t.dtype) if w is None else promote_types(promote_types(x.dtype, t.dtype), w.dtype)
         if w is None and not l1:
             _floating(kernel, d)
         if l1 and red == "mean" and w is None and not d.is_floating_point:

@@ -94,6 +94,11 @@ def test_pointwise_dtypes(name: str) -> None:
     check(name, T((2, 3), "float64"), T((2, 3), "int64", "int"))
     check(name, T((2, 3), "float32"), T((2, 3), "float32"), weight=T((2, 3), "float64", "positive"))
     check(name, T((2, 3), "float32"), T((2, 3), "float32"), weight=T((2, 3), "int64", "index:3"))
+    # PyTorch broadcasts input and target first: a 0-d operand then promotes as a dimensioned one
+    check(name, T((2, 3), "float32"), T((), "float64"))
+    check(name, T((), "float64"), T((3,), "float32"))
+    check(name, T((), "float32"), T((), "float64"))
+    check(name, T((3,), "float32"), T((), "int64", "int"))
 
 
 def test_l1_integer() -> None:
