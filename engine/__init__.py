@@ -8,6 +8,7 @@ from __future__ import annotations
 import builtins
 
 from . import autograd, cuda, nn
+from . import inplace as _inplace
 from . import ops as _ops  # noqa: F401 - imported for its registrations (every op)
 from ._bind import attach_methods, public_functions
 from ._compiled import COMPILED, build_info, warn_if_stale
@@ -58,6 +59,7 @@ half, float, double = float16, float32, float64  # noqa: A001 - torch's aliases
 int, long = int32, int64  # noqa: A001
 
 attach_methods()
+_inplace.attach(Tensor)
 _torch_fns, _functional_fns = public_functions()
 _SHADOWED = ("abs", "pow", "sum", "max", "min", "round")  # torch.X where Python has a builtin X
 globals().update({k: v for k, v in _torch_fns.items() if k not in globals() or k in _SHADOWED})

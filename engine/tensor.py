@@ -10,6 +10,7 @@ import numpy as np
 
 from . import backend, dtypes
 from .autograd import engine as _autograd_engine
+from .autograd import versions
 from .autograd.engine import backward as _backward
 from .autograd.node import Node
 from .dtypes import dtype as DType
@@ -71,6 +72,7 @@ class Tensor:
     _grad: Tensor | None = None
     _retains_grad: bool = False
     _accumulator: Any = None  # a weak reference to its AccumulateGrad node, once asked for
+    _vc: list[int] | None = None  # its version counter, once one is needed (autograd.versions)
 
     if TYPE_CHECKING:  # the op methods and operators are attached from the registry (engine._bind)
         def __getattr__(self, name: str) -> Any: ...
@@ -233,8 +235,15 @@ class Tensor:
         _backward(self, gradient, retain_graph, create_graph, None, inputs)
 
     def detach(self) -> Tensor:
-        """A tensor sharing this one's data, outside the graph."""
-        return Tensor._wrap(self._data, self._dtype, None)
+        """A tensor sharing this one's data (and its version counter), outside the graph."""
+        t = Tensor._wrap(self._data, self._dtype, None)
+        t._vc = versions.counter(self)
+        return t
+
+    @property
+    def _version(self) -> builtins.int:
+        """How many in-place ops changed this tensor's data (PyTorch's version counter)."""
+        return versions.version(self)
 
     def detach_(self) -> Tensor:
         """Detach this tensor from the graph in place (it becomes a leaf)."""

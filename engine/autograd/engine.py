@@ -30,6 +30,8 @@ from ..backend import module_of
 from ..errors import AutogradError, ShapeError, ValueError_, type_name
 from .grad_mode import STATE, quiet_enter, quiet_exit
 from .node import FREED_MESSAGE, Node
+from .versions import ACTIVE as VERSIONS_ACTIVE
+from .versions import check as check_versions
 
 CREATE_GRAPH_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
@@ -280,6 +282,8 @@ def _run_node(p: _Pass, node: Node, g: Any) -> None:
     saved = node._saved
     if saved is None:
         raise AutogradError(FREED_MESSAGE)
+    if VERSIONS_ACTIVE[0]:
+        check_versions(node, saved)
     o = node._out
     op = node.op
     ins = node._arrays if op._saves_inputs else saved
@@ -360,6 +364,8 @@ def _drain_arrays(p: _Pass, deadline: Any) -> None:
         saved = node._saved
         if saved is None:
             raise AutogradError(FREED_MESSAGE)
+        if VERSIONS_ACTIVE[0]:
+            check_versions(node, saved)
         o = node._out
         if not retain_graph and frees:  # free what it saved as it runs (we hold it here)
             node._saved = node._out = node._arrays = None

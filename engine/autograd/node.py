@@ -10,6 +10,8 @@ import numpy as np
 
 from ..backend import CPU, device_of
 from ..errors import AutogradError
+from .versions import ACTIVE as VERSIONS_ACTIVE
+from .versions import record as record_versions
 
 if TYPE_CHECKING:
     from ..ops.registry import Op
@@ -136,6 +138,8 @@ class Node:
         # numbers, so decreasing ``seq`` is an order in which backward can run
         self.seq = _next_seq()
         self._arrays = arrays
+        if VERSIONS_ACTIVE[0]:  # (an in-place op has run: remember what saved tensors' versions are)
+            record_versions(self, saved)
 
     def name(self) -> str:
         """PyTorch's class name for this node, e.g. ``MulBackward0``."""

@@ -212,7 +212,7 @@ def _mul_dtype(input: Any, other: Any) -> tuple[Any, Any]:
 
 
 defop(
-    name="mul", forward=_mul, inputs=BINARY, scalars=True,
+    name="mul", forward=_mul, inputs=BINARY, scalars=True, reads=((1,), (0,)),
     method="mul", shape=broadcast_shapes, dtype=_mul_dtype, dtype_memo=True,
     vjp=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
     fast_vjp=(lambda g, out, ins, p: _times_fast(g, ins[1]), lambda g, out, ins, p: _times_fast(g, ins[0])),
@@ -276,7 +276,7 @@ def _div_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
 
 
 defop(
-    name="div", forward=_div, inputs=BINARY, scalars=True, number_arrays=True, method="div",
+    name="div", forward=_div, inputs=BINARY, scalars=True, number_arrays=True, method="div", reads=((1,), (0, 1)),
     shape=broadcast_shapes, dtype=_div_dtype, dtype_memo=True,
     vjp=(_div_grad_input, _div_grad_other), fast_vjp=(_div_grad_input_fast, None),
     grad_fn=lambda a, b, rounding_mode=None: "DivBackward0" if rounding_mode is None else "DivBackward2",

@@ -92,3 +92,41 @@ defop(
     vjp=None, grad_fn="", saves="none",
     doc="fill_value (converted to the dtype, which is input's unless given) with input's shape; no gradient.",
 )
+
+
+# -- fill_ and zero_ while the graph is recorded -------------------------------------------------
+# (``engine.inplace`` writes the result into the tensor; outside a recorded graph it fills directly)
+
+def _fill(xp: Any, input: Any, value: Any, *, zero: bool = False) -> Any:
+    dt = dtypes.from_numpy_dtype(input.dtype)
+    return xp.full(input.shape, fill_scalar(value, dt, "fill_", 1), dtype=input.dtype)
+
+
+def _fill_dtype(input: Any, value: Any, *, zero: bool = False) -> tuple[None, DType]:
+    if getattr(value, "ndim", 0):
+        raise ArgumentError(
+            f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
+        )
+    return None, input.dtype
+
+
+def _fill_name(input: Any, value: Any, *, zero: bool = False) -> str:
+    return "ZeroBackward0" if zero else "FillBackward3" if hasattr(value, "dtype") else "FillBackward2"
+
+
+def _fill_grad_input(g: Any, out: Any, *_: Any, **__: Any) -> Any:
+    from ..creation import zeros_like
+
+    return zeros_like(g)  # what was there before is overwritten
+
+
+def _fill_grad_value(g: Any, out: Any, input: Any, value: Any, *, zero: bool = False) -> Any:
+    return g.sum()
+
+
+defop(
+    name="_fill", forward=_fill, inputs=("input", "value"), scalars=True, namespace="tensor",
+    shape=lambda s, v=(), **_: tuple(s), dtype=_fill_dtype, saves="none",
+    vjp=(_fill_grad_input, _fill_grad_value), grad_fn=_fill_name,
+    doc="Private: input's shape and dtype, filled with value (what fill_ and zero_ record).",
+)

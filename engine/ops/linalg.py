@@ -302,7 +302,7 @@ def _matmul_grad_other_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
 
 
 defop(
-    name="matmul", forward=_matmul, inputs=("input", "other"),
+    name="matmul", forward=_matmul, inputs=("input", "other"), reads=((1,), (0,)),
     method="matmul", shape=lambda s1, s2: _matmul_plan(tuple(s1), tuple(s2), False, False, None, None)[0],
     dtype=_matmul_dtype, vjp=(_matmul_grad_input, _matmul_grad_other),
     fast_vjp=(_matmul_grad_input_fast, _matmul_grad_other_fast),
@@ -322,7 +322,7 @@ def _mm(xp: Any, input: Any, mat2: Any) -> Any:
 
 
 defop(
-    name="mm", forward=_mm, inputs=("input", "mat2"), method="mm",
+    name="mm", forward=_mm, inputs=("input", "mat2"), method="mm", reads=((1,), (0,)),
     shape=_mm_shape, dtype=_same_dtype_rule(_check_mm),
     vjp=(lambda g, out, a, b: g @ b.transpose(0, 1), lambda g, out, a, b: a.transpose(0, 1) @ g),
     grad_fn="MmBackward0", doc="Matrix product of two 2-D tensors (no broadcasting).",
@@ -336,7 +336,7 @@ def _bmm_shape(s1: Shape, s2: Shape) -> Shape:
 
 
 defop(
-    name="bmm", forward=_mm, inputs=("input", "mat2"), method="bmm",
+    name="bmm", forward=_mm, inputs=("input", "mat2"), method="bmm", reads=((1,), (0,)),
     shape=_bmm_shape, dtype=_same_dtype_rule(_check_bmm, second=True),
     vjp=(lambda g, out, a, b: g @ _like(b, g).transpose(1, 2), lambda g, out, a, b: _like(a, g).transpose(1, 2) @ g),
     grad_fn="BmmBackward0", doc="Batched matrix product of two 3-D tensors with equal batch sizes.",
@@ -354,7 +354,7 @@ def _mv(xp: Any, input: Any, vec: Any) -> Any:
 
 
 defop(
-    name="mv", forward=_mv, inputs=("input", "vec"), method="mv",
+    name="mv", forward=_mv, inputs=("input", "vec"), method="mv", reads=((1,), (0,)),
     shape=_mv_shape, dtype=_same_dtype_rule(_check_mv),
     vjp=(lambda g, out, a, v: g.reshape((g.shape[0], 1)) * v, lambda g, out, a, v: a.transpose(0, 1) @ g),
     grad_fn="MvBackward0", doc="Matrix-vector product.",
@@ -372,7 +372,7 @@ def _dot(xp: Any, input: Any, tensor: Any) -> Any:
 
 
 defop(
-    name="dot", forward=_dot, inputs=("input", "tensor"),
+    name="dot", forward=_dot, inputs=("input", "tensor"), reads=((1,), (0,)),
     method="dot", shape=_dot_shape, dtype=_same_dtype_rule(_check_dot),
     vjp=(lambda g, out, a, b: g * b, lambda g, out, a, b: g * a),
     grad_fn="DotBackward0", doc="Inner product of two 1-D tensors of the same dtype.",
@@ -400,7 +400,7 @@ def _outer(xp: Any, input: Any, vec2: Any) -> Any:
 
 # PyTorch computes outer as input.reshape(-1, 1) * vec2, so its node is MulBackward0.
 defop(
-    name="outer", forward=_outer, inputs=("input", "vec2"),
+    name="outer", forward=_outer, inputs=("input", "vec2"), reads=((1,), (0,)),
     method="outer", shape=_check_outer, dtype=_outer_dtype,
     vjp=(lambda g, out, a, b: (g * b).sum(1), lambda g, out, a, b: (g * a.reshape((a.shape[0], 1))).sum(0)),
     grad_fn="MulBackward0", doc="Outer product of two 1-D tensors (dtypes promote, as mul).",

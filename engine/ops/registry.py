@@ -151,6 +151,10 @@ class Op:
     # PyTorch's is a Python function (most of torch.nn.functional's): a missing argument is
     # worded by Python, not by PyTorch's argument parser
     python_function: bool = False
+    # per input's rule, the positions of the saved inputs it reads: the in-place version check
+    # (``autograd.versions``) looks only at those whose rule will run, as PyTorch saves only what
+    # the wanted derivatives read (``x * 2`` does not read x); None: every saved input
+    reads: tuple[tuple[int, ...], ...] | None = None
     params: tuple[Param, ...] = field(default=(), init=False)
     # derived in __post_init__
     _n_in: int = field(default=0, init=False, repr=False)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import bool_, float16, float32, float_result, result_type
-from ..errors import ArgumentError, DTypeError, UnsupportedError, type_name
+from ..errors import ArgumentError, DTypeError, type_name
 from ._helpers import as_index, broadcast_shapes, promote, same_shape
 from .registry import REGISTRY, call, defop
 
@@ -227,11 +227,11 @@ def _relu(xp: Any, input: Any) -> Any:
 
 
 def _functional_relu(relu: Callable[..., Any]) -> Callable[..., Any]:
-    """``F.relu(input, inplace=False)``: the engine has no in-place ops."""
+    """``F.relu(input, inplace=False)``; ``inplace=True`` is ``input.relu_()``."""
 
     def fn(input: Any, inplace: bool = False) -> Any:
         if inplace:
-            raise UnsupportedError("relu(inplace=True): the engine has no in-place ops; use inplace=False")
+            return input.relu_()
         return relu(input)
 
     fn.__name__ = fn.__qualname__ = "relu"

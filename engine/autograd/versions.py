@@ -1,0 +1,99 @@
+"""Version counters: PyTorch's check that what backward reads was not changed in place since it was saved.
+
+Each in-place op adds one to its tensor's version (``Tensor._version``); a tensor and the
+tensors ``detach()`` made of it share one counter, as in PyTorch (``.data`` too, where PyTorch
+gives a fresh one: it aliases the same way here). A graph node remembers the versions of the
+tensors it saved, and of its own output once that is written in place, and backward refuses,
+with PyTorch's words, to read one that has moved on.
+
+Until the first in-place op of the process every version is 0: nodes remember nothing and
+backward checks nothing (``ACTIVE``), so graphs that never meet an in-place op pay nothing.
+A view made by an op (a slice, a reshape) shares its base's memory but not its counter: writing
+through it is not caught here.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from ..errors import AutogradError
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
+    from .node import Node
+
+ACTIVE = [False]  # an in-place op has run: from now on nodes record versions and backward checks them
+
+# node -> {id(saved tensor): its version when saved}, for saved tensors whose version was not 0
+_SAVED_AT: weakref.WeakKeyDictionary[Node, dict[int, int]] = weakref.WeakKeyDictionary()
+# node -> (its output tensor, the output's version when it was first written in place)
+_OUTPUT_AT: weakref.WeakKeyDictionary[Node, tuple[Tensor, int]] = weakref.WeakKeyDictionary()
+
+_LEGACY_TYPES = {"float16": "Half", "float32": "Float", "float64": "Double", "int32": "Int", "int64": "Long",
+                 "bool": "Bool"}
+_NODE_SUFFIX = re.compile(r"Backward\d*$")
+
+
+def counter(t: Tensor) -> list[int]:
+    """``t``'s counter, made on first need (one list, shared with the tensors detached from it)."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    return vc
+
+
+def version(t: Tensor) -> int:
+    """How many in-place ops ``t`` (or a tensor sharing its counter) has had."""
+    vc = t._vc
+    return 0 if vc is None else vc[0]
+
+
+def record(node: Node, saved: tuple[Any, ...]) -> None:
+    """Remember the versions of the tensors ``node`` saved (only those not at 0: 0 is the default)."""
+    at = {id(t): t._vc[0] for t in saved if getattr(t, "_vc", None) is not None and t._vc[0]}
+    if at:
+        _SAVED_AT[node] = at
+
+
+def written(t: Tensor) -> None:
+    """``t`` is about to be written in place: count it, and remember the version of an output its node saved."""
+    ACTIVE[0] = True
+    vc = counter(t)
+    node = t.grad_fn
+    if node is not None and node._out is not None and node._out is t._data and node not in _OUTPUT_AT:
+        _OUTPUT_AT[node] = (t, vc[0])
+    vc[0] += 1
+
+
+def check(node: Node, saved: tuple[Any, ...]) -> None:
+    """PyTorch's error when a tensor ``node`` saved (or its output) was written in place since."""
+    at = _SAVED_AT.get(node)
+    reads = node.op.reads
+    if reads is not None:  # only what the rules that will run read
+        wanted = {i for e, r in zip(node.edges, reads, strict=False) if e is not None for i in r}
+        saved = tuple(t for i, t in enumerate(saved) if i in wanted)
+    for t in saved:
+        vc = getattr(t, "_vc", None)
+        if vc is not None:
+            expected = at.get(id(t), 0) if at else 0
+            if vc[0] != expected:
+                raise AutogradError(_message(t, vc[0], expected, None))
+    out = _OUTPUT_AT.get(node)
+    if out is not None and version(out[0]) != out[1]:
+        raise AutogradError(_message(out[0], version(out[0]), out[1], node))
+
+
+def _message(t: Tensor, now: int, expected: int, output_of: Node | None) -> str:
+    device = "cuda." if t.device.type == "cuda" else ""
+    kind = f"torch.{device}{_LEGACY_TYPES.get(t.dtype.name, t.dtype.name)}Tensor"
+    shape = ", ".join(str(s) for s in t.shape)
+    node = output_of if output_of is not None else t.grad_fn
+    which = "" if node is None else f", which is output 0 of {_NODE_SUFFIX.sub('', node.name())},"
+    return (
+        f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+        f"[{kind} [{shape}]]{which} is at version {now}; expected version {expected} instead. Hint: enable "
+        "anomaly detection to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )

@@ -1,0 +1,146 @@
+"""In-place ops: ``x.add_(y)``, ``x += y``, ``x.zero_()``, ``x.clamp_(0, 1)``, ... as PyTorch runs them.
+
+An in-place op computes what its out-of-place op computes (the same registry entry), then writes
+the result into the tensor's own memory, so that every alias of it (``x.data``, ``x.detach()``,
+``x.numpy()``, the tensor a slice was taken from) sees the new values, and counts a new version
+(``autograd.versions``: backward then refuses to read a saved tensor that changed). PyTorch's rules:
+
+- a leaf that requires grad refuses them while grad mode is on (``with no_grad(): w -= lr * w.grad``
+  is how a parameter is updated);
+- the result must have the tensor's own shape (the tensor itself does not broadcast), and a dtype
+  that casts to its own (no float result written into an integer tensor);
+- a tensor whose elements share memory (an expanded one) refuses them.
+
+While a graph is recorded (grad mode on, and the tensor or an operand requires grad) the op is
+recorded on the tensor's old values (a copy, where its derivative reads them), and the tensor
+takes the op's node as its ``grad_fn``: after ``y = x * 2; y += 1``, ``y.grad_fn`` is an
+``AddBackward0``. A view (a slice, a reshape) refuses them then, since the graph of the tensor it
+views would not see the write (PyTorch rewrites that history; the engine does not).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .autograd import versions
+from .autograd.grad_mode import STATE
+from .errors import AutogradError, DTypeError, ShapeError, UnsupportedError
+from .ops.registry import REGISTRY, Op, call
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
+VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+    "location. Please clone() the tensor before performing the operation."
+)
+
+# PyTorch's in-place methods whose out-of-place op the registry carries: method -> op
+METHODS = {
+    "add_": "add", "sub_": "sub", "subtract_": "sub", "mul_": "mul", "multiply_": "mul", "div_": "div",
+    "divide_": "div", "true_divide_": "div", "pow_": "pow", "neg_": "neg", "negative_": "neg", "abs_": "abs",
+    "absolute_": "abs", "exp_": "exp", "exp2_": "exp2", "log_": "log", "log2_": "log2", "log10_": "log10",
+    "log1p_": "log1p", "expm1_": "expm1", "sqrt_": "sqrt", "rsqrt_": "rsqrt", "square_": "square",
+    "reciprocal_": "reciprocal", "sin_": "sin", "cos_": "cos", "tan_": "tan", "asin_": "asin", "arcsin_": "asin",
+    "acos_": "acos", "arccos_": "acos", "atan_": "atan", "arctan_": "atan", "sinh_": "sinh", "cosh_": "cosh",
+    "tanh_": "tanh", "sigmoid_": "sigmoid", "relu_": "relu", "sign_": "sign", "floor_": "floor", "ceil_": "ceil",
+    "round_": "round", "trunc_": "trunc", "clamp_": "clamp", "clip_": "clamp", "remainder_": "remainder",
+    "atan2_": "atan2", "arctan2_": "atan2", "floor_divide_": "floor_divide",
+}
+# the augmented assignments: ``x += y`` is ``x.add_(y)``
+OPERATORS = {
+    "__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_", "__ipow__": "pow_",
+    "__ifloordiv__": "floor_divide_", "__imod__": "remainder_",
+}
+
+
+def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
+    """``t.<op>_(*args, **kwargs)``: ``op``'s result written into ``t``; returns ``t``."""
+    grad_mode = STATE.grad_enabled
+    if grad_mode and t._rg and t.grad_fn is None:
+        raise AutogradError(LEAF_MESSAGE)
+    data = t._data
+    if any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape, strict=True)):
+        raise AutogradError(OVERLAP_MESSAGE)
+    records = grad_mode and (t._rg or any(getattr(a, "_rg", False) for a in (*args, *kwargs.values())))
+    source = t
+    if records:
+        if data.base is not None:
+            node = t.grad_fn
+            if node is not None and any(type(e) is type(t) and e._rg for e in node.edges):
+                raise AutogradError(VIEW_OF_LEAF_MESSAGE)
+            raise UnsupportedError(
+                "an in-place operation on a view (a slice, a reshape, a transpose, ...) is not supported "
+                "while the graph is recorded: the viewed tensor's graph would not see it; clone() the view "
+                "first, or use the out-of-place op"
+            )
+        if op._saves_inputs:  # the derivative reads the old values: the op gets a copy of them
+            source = type(t)._wrap(data.copy(), t._dtype, t.grad_fn)
+            source._rg = t._rg
+    result = call(op, (source, *args), kwargs, True)
+    _write(t, result, records)
+    return t
+
+
+def _write(t: Tensor, result: Tensor, records: bool) -> None:
+    data = t._data
+    if tuple(result.shape) != tuple(data.shape):
+        raise ShapeError(
+            f"output with shape {list(data.shape)} doesn't match the broadcast shape {list(result.shape)}"
+        )
+    if not _can_cast(result.dtype, t._dtype):
+        raise DTypeError(
+            f"result type {result.dtype._short} can't be cast to the desired output type {t._dtype._short}"
+        )
+    if not data.flags.writeable:
+        raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
+    if records and result.dtype is not t._dtype:
+        result = result.to(t._dtype)  # (recorded: the tensor's dtype is its node's output dtype)
+    versions.written(t)
+    data[...] = result._data
+    if records:
+        t.grad_fn = result.grad_fn
+        t._rg = True
+        if t._retains_grad:  # its .grad is now its new node's gradient
+            t._retains_grad = False
+            t.retain_grad()
+
+
+def _can_cast(src: Any, dst: Any) -> bool:
+    """c10's canCast: no floating result into an integer tensor, nothing but bool into a bool one."""
+    if src.is_floating_point and not dst.is_floating_point:
+        return False
+    return dst.name != "bool" or src.name == "bool"
+
+
+def fill_(t: Tensor, value: Any) -> Tensor:
+    """Fill ``t`` with ``value`` (a number or a 0-d tensor), in place."""
+    return run_inplace(t, REGISTRY["_fill"], (value,), {})
+
+
+def zero_(t: Tensor) -> Tensor:
+    """Fill ``t`` with zeros, in place."""
+    return run_inplace(t, REGISTRY["_fill"], (0,), {"zero": True})
+
+
+def _method(name: str, op: Op) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return run_inplace(self, op, args, kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In place: ``{op.name}``'s result written into this tensor (returns it)."
+    return method
+
+
+def attach(tensor_class: type) -> None:
+    """Give the tensor class PyTorch's in-place methods and augmented assignments."""
+    for name, op_name in METHODS.items():
+        if op_name in REGISTRY and not hasattr(tensor_class, name):
+            setattr(tensor_class, name, _method(name, REGISTRY[op_name]))
+    tensor_class.fill_ = fill_  # type: ignore[attr-defined]
+    tensor_class.zero_ = zero_  # type: ignore[attr-defined]
+    for dunder, name in OPERATORS.items():
+        if hasattr(tensor_class, name):
+            setattr(tensor_class, dunder, getattr(tensor_class, name))

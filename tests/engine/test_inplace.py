@@ -1,0 +1,158 @@
+"""In-place ops (``x.add_(y)``, ``x += y``, ``zero_``, ``fill_``, ...) and version counters, against PyTorch.
+
+Each snippet runs under ``torch`` and under ``engine`` (as ``torch``): what it prints and the
+message of what it raises must match (the exception classes are the engine's own).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import engine
+
+SNIPPETS = {
+    # a parameter update, and the rules on leaves
+    "sgd_update": "w = torch.tensor([1., 2.], requires_grad=True)\nwith torch.no_grad(): w -= 0.1\n"
+                  "print(w, w.requires_grad, w.is_leaf, w._version)",
+    "training_loop": "x = torch.tensor([1., 2.], requires_grad=True)\nfor _ in range(3):\n"
+                     "    l = (x * x).sum(); l.backward()\n    with torch.no_grad():\n        x -= 0.1 * x.grad\n"
+                     "    x.grad.zero_()\nprint(x, x.grad)",
+    "leaf_refused": "x = torch.tensor([1., 2.], requires_grad=True); x += 1",
+    "leaf_zero_refused": "x = torch.ones(2, requires_grad=True); x.zero_()",
+    "view_of_leaf_refused": "x = torch.ones(3, requires_grad=True); y = x.reshape(3); y.add_(1)",
+    "same_object": "a = torch.tensor([1., 2.]); b = a; a += 1; print(b, a is b)",
+    "detach_shares": "x = torch.ones(2); y = x.detach(); x += 1; print(y, x._version, y._version)",
+    "slice_writes_base": "x = torch.ones(2, requires_grad=True); v = x[0:1]\nwith torch.no_grad(): v += 1\nprint(x)",
+    "numpy_sees_it": "x = torch.ones(2); n = x.numpy(); x.mul_(3); print(n)",
+    # dtypes and shapes
+    "int_plus_float_refused": "i = torch.tensor([1, 2]); i += 1.5",
+    "bool_plus_int_refused": "b = torch.ones(2, dtype=torch.bool); b += 1",
+    "bool_plus_bool": "b = torch.ones(2, dtype=torch.bool); b += True; print(b)",
+    "int_times_float_tensor_refused": "i = torch.ones(2, dtype=torch.int64); i *= torch.ones(2)",
+    "exp_of_int_refused": "x = torch.tensor([1, 2]); x.exp_()",
+    "float64_into_float32": "x = torch.ones(2); x.add_(torch.full((2,), 1 / 3, dtype=torch.float64))\n"
+                            "print(x, x.dtype)",
+    "float64_into_float16": "x = torch.ones(2, dtype=torch.float16); x += torch.ones(2, dtype=torch.float64); print(x)",
+    "no_self_broadcast": "x = torch.ones(2); x += torch.ones(2, 2)",
+    "other_broadcasts": "x = torch.zeros(2, 3); x += torch.arange(3.); print(x)",
+    "expanded_refused": "x = torch.ones(2).expand(3, 2); x += 1",
+    "mismatch": "x = torch.ones(2); x += torch.ones(3)",
+    # methods and their arguments
+    "alpha": "x = torch.ones(2); x.add_(1, alpha=2); x.sub_(torch.ones(2), alpha=0.5); print(x)",
+    "rounding_mode": "x = torch.tensor([3., -3.]); x.div_(2, rounding_mode='floor'); print(x)",
+    "floor_mod": "x = torch.tensor([5., -5.]); x //= 2; x %= 2; print(x)",
+    "pow_and_version": "x = torch.tensor([2., 3.]); x.pow_(2); x **= 0.5; print(x, x._version)",
+    "unary_chain": "x = torch.tensor([1., 2.]); x.clamp_(min=1.5); x.exp_(); x.neg_(); x.abs_(); x.log_(); print(x)",
+    "more_unary": "x = torch.tensor([0.25, 0.5]); x.sqrt_().reciprocal_().sigmoid_().tanh_(); print(x)",
+    "relu_functional": "x = torch.tensor([-1., 2.]); torch.nn.functional.relu(x, inplace=True); print(x)",
+    "fill_number": "x = torch.ones(2, dtype=torch.int64); x.fill_(2.7); print(x)",
+    "fill_tensor": "x = torch.ones(2); x.fill_(torch.tensor(4.)); print(x)",
+    "fill_1d_refused": "x = torch.ones(2); x.fill_(torch.ones(2))",
+    "returns_self": "x = torch.ones(2); print(x.add_(1) is x, x.zero_() is x)",
+    # recorded in the graph
+    "recorded_add": "w = torch.ones(2, requires_grad=True); a = torch.zeros(2); a += w\n"
+                    "print(a, a.is_leaf, a.grad_fn.name()); a.sum().backward(); print(w.grad)",
+    "recorded_mul_reads_old_values": "w = torch.tensor([1., 2.], requires_grad=True); y = w * 2; y.mul_(w)\n"
+                                     "print(y, y.grad_fn.name()); y.sum().backward(); print(w.grad)",
+    "recorded_chain": "x = torch.tensor([0.5, -1.], requires_grad=True); y = x * 3; y += 1; y.mul_(y.detach()); "
+                      "y.exp_(); y.sum().backward(); print(y, x.grad)",
+    "recorded_zero": "w = torch.ones(2, requires_grad=True); y = w * 2; y.zero_(); print(y, y.grad_fn.name())\n"
+                     "y.sum().backward(); print(w.grad)",
+    "recorded_fill": "w = torch.ones(2, requires_grad=True); y = w * 2; y.fill_(3.); print(y, y.grad_fn.name())",
+    "recorded_fill_tensor": "w = torch.ones(2, requires_grad=True); v = torch.tensor(2., requires_grad=True)\n"
+                            "y = w * 2\n"
+                            "y.fill_(v); print(y.grad_fn.name()); y.sum().backward(); print(w.grad, v.grad)",
+    "retained_grad_moves": "w = torch.ones(2, requires_grad=True); y = w * 2; y.retain_grad(); y += 1\n"
+                           "(y * y).sum().backward(); print(y.grad, w.grad)",
+    "relu_recorded": "x = torch.tensor([-1., 2.], requires_grad=True); y = x * 1; y.relu_(); y.sum().backward()\n"
+                     "print(x.grad, y)",
+    "no_grad_on_non_leaf": "x = torch.ones(2, requires_grad=True); y = x * 2\nwith torch.no_grad(): y.add_(1)\n"
+                           "print(y, y.grad_fn.name()); y.sum().backward(); print(x.grad)",
+    # version counters: what backward reads may not have changed
+    "saved_input_changed": "y = torch.ones(2, requires_grad=True) * 2; z = y * y; y += 1; z.sum().backward()",
+    "saved_leaf_changed": "x = torch.ones(2, requires_grad=True); z = x * x\nwith torch.no_grad(): x += 1\n"
+                          "z.sum().backward()",
+    "saved_output_changed": "x = torch.ones(2, requires_grad=True); y = x.exp(); y += 1; y.sum().backward()",
+    "saved_output_changed_0d": "x = torch.ones((), requires_grad=True); y = x.exp()\nwith torch.no_grad(): y.add_(1)\n"
+                               "y.backward()",
+    "changed_through_detach": "x = torch.ones(2, requires_grad=True); y = x * 2; z = y * y; y.detach().add_(1)\n"
+                              "z.sum().backward()",
+    "float64_type_in_message": "x = torch.ones(2, 3, dtype=torch.float64, requires_grad=True); y = x.exp(); z = y * 2\n"
+                               "y.mul_(2); z.sum().backward()",
+    "unsaved_change_is_fine": "x = torch.ones(2, requires_grad=True); w = torch.ones(2, requires_grad=True)\n"
+                              "y = x * 2\n"
+                              "z = y.sigmoid(); y.add_(w); z.sum().backward(); print(x.grad, w.grad)",
+    "retain_graph_then_change": "x = torch.ones(2, requires_grad=True); y = x * 2; z = y * y\n"
+                                "z.sum().backward(retain_graph=True); y.add_(1); z.sum().backward()",
+    "unread_saved_input_is_fine": "x = torch.ones(2, requires_grad=True); y = x * 2; z = y * 3; y.add_(1)\n"
+                                  "z.sum().backward(); print(x.grad)",
+    "weight_updated_before_backward": "x = torch.ones(2, 2); W = torch.ones(2, 2, requires_grad=True)\n"
+                                      "out = (x @ W).sum()\nwith torch.no_grad(): W -= 0.1\n"
+                                      "out.backward(); print(W.grad)",
+    "read_saved_input_is_not": "x = torch.ones(2, 2, requires_grad=True); W = torch.ones(2, 2, requires_grad=True)\n"
+                               "out = (x @ W).sum()\nwith torch.no_grad(): W -= 0.1\nout.backward()",
+    "version_saved_after_change": "x = torch.ones(2, requires_grad=True); y = x * 2; y.add_(1); z = y * y\n"
+                                  "z.sum().backward(); print(x.grad)",
+}
+
+
+def _run(lib: Any, code: str) -> str:
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(code, {"torch": lib})  # noqa: S102 - the test's own snippets
+    except (RuntimeError, TypeError, ValueError) as exc:
+        print(f"raised: {exc}", file=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_inplace_as_pytorch(name: str) -> None:
+    assert _run(engine, SNIPPETS[name]) == _run(torch, SNIPPETS[name])
+
+
+UNARY = ["neg_", "abs_", "exp_", "exp2_", "log_", "log2_", "log10_", "log1p_", "expm1_", "sqrt_", "rsqrt_", "square_",
+         "reciprocal_", "sin_", "cos_", "tan_", "asin_", "acos_", "atan_", "sinh_", "cosh_", "tanh_", "sigmoid_",
+         "relu_", "sign_", "floor_", "ceil_", "round_", "trunc_"]
+
+
+@pytest.mark.parametrize("method", UNARY)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_unary_inplace_is_the_op_written_back(method: str, dtype: str) -> None:
+    values = np.array([0.3, -0.6, 0.9, 0.0], dtype=dtype)
+    results = []
+    for lib in (torch, engine):
+        x = lib.tensor(values.copy())
+        y = getattr(x, method)()
+        assert y is x
+        results.append(x.numpy())
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-6 if dtype == "float32" else 1e-12, equal_nan=True)
+
+
+def test_recorded_inplace_gradients_match_finite_differences() -> None:
+    """x -> y = x * 3; y += x; y.mul_(x); y.sigmoid_(): the recorded in-place chain's gradient, in float64."""
+
+    def f(v: np.ndarray) -> float:
+        x = engine.tensor(v)
+        y = x * 3
+        y += x
+        y.mul_(x)
+        y.sigmoid_()
+        return float(y.sum().item())
+
+    v = np.array([0.2, -0.4, 0.7])
+    x = engine.tensor(v, requires_grad=True)
+    y = x * 3
+    y += x
+    y.mul_(x)
+    y.sigmoid_()
+    y.sum().backward()
+    eps = 1e-6
+    numeric = [(f(v + eps * e) - f(v - eps * e)) / (2 * eps) for e in np.eye(3)]
+    np.testing.assert_allclose(x.grad.numpy(), numeric, rtol=1e-7)
