@@ -94,7 +94,7 @@ def _write(t: Tensor, result: Tensor, records: bool) -> None:
         raise DTypeError(
             f"result type {result.dtype._short} can't be cast to the desired output type {t._dtype._short}"
         )
-    if not data.flags.writeable:
+    if not getattr(data.flags, "writeable", True):  # (CuPy's arrays are always writeable)
         raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
     if records and result.dtype is not t._dtype:
         result = result.to(t._dtype)  # (recorded: the tensor's dtype is its node's output dtype)

@@ -42,7 +42,15 @@ CASES: dict[str, tuple[Callable[..., Any], list[tuple[int, ...]]]] = {
     "index": (lambda a: a[1:, ::2] * a[0, None, :2], [(3, 4)]),
     "where_clamp": (lambda a: engine.where(a > 0, a, a * 0.5).clamp(-0.5, 0.5), [(9,)]),
     "cumsum_flip": (lambda a: a.cumsum(0).flip(0), [(5,)]),
+    "inplace": (lambda a, b: _inplace(a, b), [(4,), (4,)]),
 }
+
+
+def _inplace(a: Any, b: Any) -> Any:
+    y = a * 2
+    y += b
+    y.mul_(b).exp_()
+    return y
 
 
 def _run(fn: Callable[..., Any], arrays: list[np.ndarray], device: str) -> tuple[np.ndarray, list[np.ndarray]]:
