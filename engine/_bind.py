@@ -72,6 +72,21 @@ def _matrix_transpose(self: Tensor) -> Tensor:
     return call(REGISTRY["transpose"], (self, -2, -1), {})
 
 
+def _reversed_dims(self: Tensor) -> Tensor:
+    """``x.T``: the dims reversed; deprecated (with PyTorch's warning) but for matrices."""
+    if self.ndim != 2:
+        import warnings
+
+        warnings.warn(
+            "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases." if self.ndim == 0
+            else "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
+            "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+            "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+            UserWarning, stacklevel=2,
+        )
+    return call(REGISTRY["permute"], (self, tuple(range(self.ndim - 1, -1, -1))), {})
+
+
 def attach_methods() -> None:
     """Give Tensor a method per op that PyTorch has as a method, and its operators."""
     for op in REGISTRY.values():
@@ -82,16 +97,42 @@ def attach_methods() -> None:
                 setattr(Tensor, alias, method_for(op))
     reg = REGISTRY
 
+    # PyTorch's operators turn the op's TypeError into NotImplemented: Python then words the error
+    # ("unsupported operand type(s) for +: 'Tensor' and 'NoneType'"), and ``x == None`` is False
     def binary(name: str, reflected: bool = False) -> Callable[..., Any]:
         op = reg[name]
         defaults = op._fast_params
         if op._n_in == 2 and defaults is not None:  # what ``call`` does with two inputs and no kwargs
             if reflected:
-                return lambda self, other: apply(op, (other, self), defaults)
-            return lambda self, other: apply(op, (self, other), defaults)
-        if reflected:
-            return lambda self, other: call(op, (other, self), {})
-        return lambda self, other: call(op, (self, other), {})
+                def fast_reflected(self: Tensor, other: Any) -> Any:
+                    try:
+                        return apply(op, (other, self), defaults)
+                    except TypeError:
+                        return NotImplemented
+
+                return fast_reflected
+
+            def fast(self: Tensor, other: Any) -> Any:
+                try:
+                    return apply(op, (self, other), defaults)
+                except TypeError:
+                    return NotImplemented
+
+            return fast
+
+        def general(self: Tensor, other: Any) -> Any:
+            try:
+                return call(op, (other, self) if reflected else (self, other), {})
+            except TypeError:
+                return NotImplemented
+
+        return general
+
+    def rtruediv(self: Tensor, other: Any) -> Any:
+        try:
+            return call(reg["reciprocal"], (self,), {}) * other
+        except TypeError:
+            return NotImplemented
 
     ops: dict[str, Any] = {  # functions, and properties (T, mT)
         "__add__": binary("add"),
@@ -131,7 +172,7 @@ def attach_methods() -> None:
         if name in reg:
             ops[dunder] = binary(name, reflected)
     if "reciprocal" in reg:
-        ops["__rtruediv__"] = lambda self, other: call(reg["reciprocal"], (self,), {}) * other
+        ops["__rtruediv__"] = rtruediv
     if "abs" in reg:
         ops["__abs__"] = lambda self: call(reg["abs"], (self,), {})
     if "bitwise_not" in reg:
@@ -140,8 +181,10 @@ def attach_methods() -> None:
         ops["__invert__"] = lambda self: call(reg["logical_not"], (self,), {})
     if "index" in reg:
         ops["__getitem__"] = lambda self, key: call(reg["index"], (self, key), {})
+    if "where" in reg:  # ``x.where(condition, y)``: torch.where(condition, x, y)
+        ops["where"] = lambda self, condition, other: call(reg["where"], (condition, self, other), {})
     if "permute" in reg:
-        ops["T"] = property(lambda self: call(reg["permute"], (self, tuple(range(self.ndim - 1, -1, -1))), {}))
+        ops["T"] = property(_reversed_dims)
         ops["mT"] = property(_matrix_transpose)
     for dunder, fn in ops.items():
         setattr(Tensor, dunder, fn)

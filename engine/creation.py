@@ -115,7 +115,16 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     return _finish(np.array(arr, dtype=dt.np), dt, requires_grad, device)
 
 
-as_tensor = tensor
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """``data`` as a tensor: a NumPy array of a dtype the engine carries, on the CPU and kept in its
+    dtype, is shared (as ``from_numpy``); anything else is copied (as ``tensor``)."""
+    if isinstance(data, Tensor):
+        return data.to(dtype=dtype, device=device)
+    if isinstance(data, np.ndarray) and (device is None or backend.device(device).type == "cpu"):
+        shared = from_numpy(data)
+        if dtype is None or dtypes.to_dtype(dtype) is shared.dtype:
+            return shared
+    return tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

@@ -73,7 +73,8 @@ def from_numpy_dtype(np_dtype: Any) -> dtype:
 
 
 def to_dtype(d: Any) -> dtype:
-    """Accept an engine dtype, its name (``"float32"``) or a NumPy dtype."""
+    """Accept an engine dtype, its name (``"float32"``), a NumPy dtype, or Python's ``bool``, ``int``
+    and ``float`` (bool, int64 and float64, as PyTorch reads them)."""
     if isinstance(d, dtype):
         return d
     if isinstance(d, str) and d in BY_NAME:
@@ -83,7 +84,7 @@ def to_dtype(d: Any) -> dtype:
     if d is int:
         return int64
     if d is float:
-        return _default_float
+        return float64
     return from_numpy_dtype(d)
 
 

@@ -143,4 +143,17 @@ def attach(tensor_class: type) -> None:
     tensor_class.zero_ = zero_  # type: ignore[attr-defined]
     for dunder, name in OPERATORS.items():
         if hasattr(tensor_class, name):
-            setattr(tensor_class, dunder, getattr(tensor_class, name))
+            setattr(tensor_class, dunder, _operator(getattr(tensor_class, name)))
+
+
+def _operator(method: Any) -> Any:
+    """``x += y`` as PyTorch's: the method, with its TypeError as NotImplemented (Python words the error)."""
+
+    def operator(self: Tensor, other: Any) -> Any:
+        try:
+            return method(self, other)
+        except TypeError:
+            return NotImplemented
+
+    operator.__name__ = operator.__qualname__ = method.__name__
+    return operator

@@ -14,7 +14,7 @@ from .autograd import versions
 from .autograd.engine import backward as _backward
 from .autograd.node import Node
 from .dtypes import dtype as DType
-from .errors import AutogradError, DTypeError, type_name
+from .errors import AutogradError, DTypeError, ValueError_, type_name
 from .ops import registry
 
 FLOAT_ONLY_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
@@ -287,7 +287,7 @@ class Tensor:
         target_dtype = kwargs.pop("dtype", None)
         target_device = kwargs.pop("device", None)
         for a in args:
-            if isinstance(a, DType):
+            if isinstance(a, DType) or a in (builtins.float, builtins.int, builtins.bool):
                 target_dtype = a
             elif isinstance(a, Tensor):
                 target_dtype, target_device = a.dtype, a.device
@@ -342,7 +342,8 @@ class Tensor:
 
     def __bool__(self) -> builtins.bool:  # (builtins: the methods bool/int/float shadow them here)
         if self._data.size != 1:
-            raise AutogradError("Boolean value of Tensor with more than one value is ambiguous")
+            many = "no values" if self._data.size == 0 else "more than one value"
+            raise AutogradError(f"Boolean value of Tensor with {many} is ambiguous")
         return bool(self._data.reshape(()).item())
 
     def __float__(self) -> builtins.float:
@@ -355,10 +356,15 @@ class Tensor:
                 UserWarning,
                 stacklevel=2,
             )
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> builtins.int:
-        return int(self.item())
+        return int(self._scalar())
+
+    def _scalar(self) -> Any:
+        if self._data.size != 1:
+            raise ValueError_("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self) -> builtins.int:
         if self._dtype.is_floating_point or self._data.size != 1:

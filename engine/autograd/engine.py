@@ -504,7 +504,8 @@ def _write_grads(reached: dict[int, list[Any]], retained: list[tuple[Tensor, Any
         _accumulate_into(t, g, create_graph)
     if accumulate:
         for t, g in reached.values():
-            _accumulate_into(t, g, create_graph)
+            if t._rg or t.grad_fn is not None:  # (a leaf set to requires_grad=False since: none, as PyTorch)
+                _accumulate_into(t, g, create_graph)
 
 
 def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
@@ -554,6 +555,7 @@ def _calibrate() -> None:
     _calibration = []
     try:
         leaf = _wrap(np.zeros(1, np.float32), float32, None)
+        leaf._rg = True  # (a leaf that requires grad: _write_grads skips the others)
         reached = {0: [leaf, _wrap(np.zeros(1, np.float32), float32, None)]}
         _write_grads(reached, [], False, True)
         if len(_calibration) == 1:

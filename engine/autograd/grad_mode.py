@@ -162,6 +162,9 @@ class set_grad_enabled:  # noqa: N801 - named as torch.set_grad_enabled
         self.prev = STATE.grad_enabled
         STATE.grad_enabled = mode
 
+    def __repr__(self) -> str:
+        return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.enabled})"
+
     def __enter__(self) -> None:
         STATE.grad_enabled = self.enabled  # applied in __init__ already; again, as PyTorch does
 

@@ -980,3 +980,16 @@ def test_a_gradient_nothing_else_holds_becomes_an_owned_grad_accumulated_in_plac
     assert g._data.flags.owndata and g._data.flags.c_contiguous
     (x @ w).sum().backward()
     assert w.grad is g and float(g.sum()) == 2 * 8 * 64 * 64  # accumulated in place
+
+
+def test_gradient_stealing_is_calibrated() -> None:
+    """At import the engine measures the reference counts of a gradient only the backward pass holds, so
+    that .grad can take such a gradient without a copy (PyTorch's AccumulateGrad steals it too); a
+    failed calibration would silently copy every gradient."""
+    from engine.autograd import engine as autograd_engine
+
+    assert autograd_engine._SOLE_REFS != (-1, -1)
+    x = engine.ones(1000, requires_grad=True)
+    (x * 3).sum().backward()
+    grad = x.grad
+    assert grad is not None and grad._data.flags.owndata

@@ -1,0 +1,75 @@
+"""How tensors meet Python: operators with foreign operands, scalar conversions, Python types as
+dtypes, ``x.T``'s deprecation, ``as_tensor``'s sharing, against PyTorch.
+
+Each expression is evaluated under ``torch`` and under ``engine``: the value's repr, the
+warnings' messages, or the error's message must match (PyTorch's "(Triggered internally at
+...)" suffix aside).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+import engine
+
+EXPRESSIONS = [
+    # a TypeError in an operator is NotImplemented: Python compares by identity, or words the error
+    "torch.ones(2) == None", "torch.ones(2) != 'a'", "torch.ones(2) < 'a'", "torch.ones(2) + None",
+    "None + torch.ones(2)", "torch.tensor([1.]) / None", "'a' / torch.tensor([2.])", "2 / torch.tensor([2.])",
+    "torch.tensor([1.]).__iadd__('a')",
+    "torch.tensor(1., requires_grad=True) * 2 == None", "torch.ones(2) @ 'a'",
+    # scalar conversions
+    "float(torch.tensor([1., 2.]))", "int(torch.tensor([]))", "bool(torch.tensor([]))", "bool(torch.tensor([1., 2.]))",
+    "float(torch.tensor([2.5]))", "int(torch.tensor(3.7))",
+    # Python's types as dtypes
+    "torch.ones(2, dtype=float).dtype", "torch.ones(2, dtype=int).dtype", "torch.ones(2, dtype=bool).dtype",
+    "torch.tensor([1, 2]).to(float)", "torch.tensor([1.5, 2.]).to(int)", "torch.tensor([0., 2.]).to(bool)",
+    "torch.zeros(2, dtype=float).dtype", "torch.tensor([1], dtype=float)",
+    # x.T beyond matrices: PyTorch's deprecation warnings
+    "torch.tensor(2.).T", "torch.ones(3).T", "torch.ones(2, 2).T",
+    # Tensor.where, set_grad_enabled's repr
+    "torch.tensor([1., 2.]).where(torch.tensor([True, False]), 0.)", "repr(torch.set_grad_enabled(True))",
+]
+
+
+def _outcome(lib: Any, expression: str) -> tuple[str, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            shown = repr(eval(expression, {"torch": lib}))  # noqa: S307 - the test's own expressions
+        except (RuntimeError, TypeError, ValueError) as exc:
+            shown = f"raised: {exc}"
+    return shown, [str(w.message).split(" (Triggered internally at")[0] for w in caught]
+
+
+@pytest.mark.parametrize("expression", EXPRESSIONS)
+def test_as_pytorch(expression: str) -> None:
+    assert _outcome(engine, expression) == _outcome(torch, expression)
+
+
+def test_as_tensor_shares_a_numpy_array() -> None:
+    """As PyTorch: the same dtype on the CPU shares memory; another dtype copies."""
+    for lib in (torch, engine):
+        a = np.array([1.0, 2.0])
+        shared, copied = lib.as_tensor(a), lib.as_tensor(a, dtype=lib.float32)
+        a[0] = 5.0
+        assert shared.tolist() == [5.0, 2.0]
+        assert copied.tolist() == [1.0, 2.0]
+        assert shared.dtype == lib.float64 and copied.dtype == lib.float32
+
+
+def test_a_leaf_set_to_not_require_grad_gets_no_grad() -> None:
+    """PyTorch's AccumulateGrad skips a leaf that no longer requires grad when backward runs."""
+    for lib in (torch, engine):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        y = (x * w).sum()
+        x.requires_grad_(False)
+        y.backward()
+        assert x.grad is None
+        assert w.grad.tolist() == [1.0, 2.0]
