@@ -30,8 +30,7 @@ EXPRESSIONS = [
     "torch.ones(2, dtype=float).dtype", "torch.ones(2, dtype=int).dtype", "torch.ones(2, dtype=bool).dtype",
     "torch.tensor([1, 2]).to(float)", "torch.tensor([1.5, 2.]).to(int)", "torch.tensor([0., 2.]).to(bool)",
     "torch.zeros(2, dtype=float).dtype", "torch.tensor([1], dtype=float)",
-    # x.T beyond matrices: PyTorch's deprecation warnings
-    "torch.tensor(2.).T", "torch.ones(3).T", "torch.ones(2, 2).T",
+    "torch.ones(2, 2).T",
     # Tensor.where, set_grad_enabled's repr
     "torch.tensor([1., 2.]).where(torch.tensor([True, False]), 0.)", "repr(torch.set_grad_enabled(True))",
 ]
@@ -73,3 +72,21 @@ def test_a_leaf_set_to_not_require_grad_gets_no_grad() -> None:
         y.backward()
         assert x.grad is None
         assert w.grad.tolist() == [1.0, 2.0]
+
+
+# PyTorch warns these once per process (TORCH_WARN_ONCE), so its words are written here
+T_ON_0D = "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases."
+T_NOT_2D = (
+    "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will throw "
+    "an error in a future release. Consider `x.mT` to transpose batches of matrices or "
+    "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor."
+)
+
+
+@pytest.mark.parametrize(("expression", "warning"), [
+    ("torch.tensor(2.).T", T_ON_0D), ("torch.ones(3).T", T_NOT_2D), ("torch.ones(2, 3, 4).T", T_NOT_2D),
+])
+def test_transpose_beyond_matrices_warns_as_pytorch(expression: str, warning: str) -> None:
+    shown, warned = _outcome(engine, expression)
+    assert shown == _outcome(torch, expression)[0]
+    assert warned == [warning]
