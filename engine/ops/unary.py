@@ -131,6 +131,17 @@ def _in_place_ok(t: Any, other: Any) -> bool:
 
 
 def _tanh_backward(xp: Any, grad_output: Any, output: Any) -> Any:
+    if output.dtype == np.float32 or output.dtype == np.float16:
+        # PyTorch's kernel computes 1 - y*y as one fused multiply-add, in float32 (float16 too):
+        # rounded once, which is what rounding its exact float64 value gives
+        t = xp.empty(output.shape, xp.float64)  # (an out array: a 0-d result stays an array)
+        xp.square(output, out=t, dtype=xp.float64)  # (the float64 loop: exact for these inputs)
+        xp.subtract(1.0, t, out=t)
+        r = t.astype(xp.float32)
+        if grad_output.dtype == np.float32 and grad_output.shape == r.shape:
+            xp.multiply(grad_output, r, out=r)
+            return r
+        return (grad_output.astype(xp.float32) * r).astype(xp.result_type(grad_output, output))
     # grad_output * (1 - output * output), step for step, in one fresh array where it can
     t = output * output
     if _in_place_ok(t, grad_output):
