@@ -75,7 +75,7 @@ def _scalar_type(obj: Any) -> DType:
         return dtypes.int64
     if isinstance(obj, float):
         return dtypes.get_default_dtype()
-    if isinstance(obj, (list, tuple)):
+    if isinstance(obj, _SEQUENCES):
         if not obj:
             return dtypes.get_default_dtype()
         kinds = set(map(type, obj))
@@ -97,11 +97,73 @@ def _from_data(data: Any) -> np.ndarray:
         data = [_from_data(x) for x in data]
     try:
         arr = np.asarray(data)
-    except ValueError as exc:
-        raise ValueError_(f"expected sequence of equal lengths ({exc})") from None
-    if arr.dtype == object:
-        raise ArgumentError(f"Could not infer dtype of {type_name(data)}")
+    except (ValueError, TypeError, OverflowError):
+        raise _refusal(data) from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise _refusal(data)
+    if arr.dtype.kind == "u" and not isinstance(data, (np.ndarray, np.generic)):  # Python ints past int64
+        raise ValueError_(_OVERFLOW)
     return arr
+
+
+_SEQUENCES = (list, tuple, range)
+_OVERFLOW = "Overflow when unpacking long long"
+
+
+def _refusal(data: Any) -> Exception:
+    """Why ``tensor(data)`` fails, in PyTorch's words and order: inferring the dtype (a leaf that is
+    not a number), then the shape (taken from the first elements, every sequence checked against it)."""
+    leaf = _foreign_leaf(data)
+    if isinstance(leaf, str):
+        return ArgumentError("new(): invalid data type 'str'")
+    if isinstance(leaf, int):
+        return ValueError_(_OVERFLOW)
+    if leaf is not _NONE_FOREIGN:
+        return ArgumentError(f"Could not infer dtype of {type_name(leaf)}")
+    sizes = []
+    seq = data
+    while isinstance(seq, _SEQUENCES):
+        sizes.append(len(seq))
+        if not seq:
+            break
+        seq = seq[0]
+    return _shape_refusal(data, sizes, 0, _scalar_type(data)) or ValueError_("expected sequence of equal lengths")
+
+
+_NONE_FOREIGN = object()
+
+
+def _foreign_leaf(obj: Any) -> Any:
+    """The first leaf, depth first, that is not a number (a big int counts: it overflows int64)."""
+    if isinstance(obj, _SEQUENCES):
+        for x in obj:
+            found = _foreign_leaf(x)
+            if found is not _NONE_FOREIGN:
+                return found
+        return _NONE_FOREIGN
+    if isinstance(obj, (bool, float, np.generic, np.ndarray, Tensor)):
+        return _NONE_FOREIGN
+    if isinstance(obj, int):
+        return obj if not -(2**63) <= obj < 2**63 else _NONE_FOREIGN
+    return obj
+
+
+def _shape_refusal(obj: Any, sizes: list[int], dim: int, dt: DType) -> Exception | None:
+    if dim == len(sizes):
+        if isinstance(obj, _SEQUENCES):  # a sequence where a number belongs: Python's conversion words it
+            if dt.is_floating_point:
+                return ArgumentError(f"must be real number, not {type_name(obj)}")
+            return ArgumentError(f"'{type_name(obj)}' object cannot be interpreted as an integer")
+        return None
+    if not isinstance(obj, _SEQUENCES):
+        return ArgumentError("not a sequence")
+    if len(obj) != sizes[dim]:
+        return ValueError_(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(obj)})")
+    for x in obj:
+        found = _shape_refusal(x, sizes, dim + 1, dt)
+        if found is not None:
+            return found
+    return None
 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -112,6 +174,10 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
     else:
         arr = _from_data(data)
         dt = _scalar_type(data) if dtype is None else dtypes.to_dtype(dtype)
+        if arr.dtype.kind == "f" and dt.np.kind in "iu" and arr.size:  # Python floats into an integer dtype
+            info = np.iinfo(dt.np)
+            if not (np.isfinite(arr).all() and info.min <= arr.min() and arr.max() <= info.max):
+                raise DTypeError(f"value cannot be converted to type {dt.name} without overflow")
     return _finish(np.array(arr, dtype=dt.np), dt, requires_grad, device)
 
 

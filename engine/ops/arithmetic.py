@@ -57,8 +57,11 @@ def _kind(input: Any, other: Any) -> str:
     return str(a.dtype.kind)
 
 
-def _check_int_divisor(other: Any) -> None:
-    """Integer division by zero: PyTorch raises where NumPy would warn."""
+def _check_int_divisor(input: Any, other: Any) -> None:
+    """Integer division by zero: PyTorch raises where NumPy would warn (not when nothing is divided:
+    an empty result)."""
+    if any(getattr(x, "size", 1) == 0 for x in (input, other)):
+        return
     if hasattr(other, "dtype"):
         if other.dtype.kind in "iub" and bool((other == 0).any()):
             raise DTypeError("ZeroDivisionError")
@@ -235,7 +238,7 @@ def _div(xp: Any, input: Any, other: Any, *, rounding_mode: str | None = None) -
         return xp.true_divide(input, other)
     integral = _kind(input, other) in "iu"
     if integral:
-        _check_int_divisor(other)
+        _check_int_divisor(input, other)
         if rounding_mode == "trunc":
             return _trunc_divide_int(xp, input, other)
         return xp.floor_divide(input, other)
@@ -493,7 +496,7 @@ def _integral_division_dtype(kernel: str) -> Any:
 
 def _remainder(xp: Any, input: Any, other: Any) -> Any:
     if _kind(input, other) in "iu":
-        _check_int_divisor(other)
+        _check_int_divisor(input, other)
     return xp.remainder(input, other)
 
 
@@ -520,7 +523,7 @@ defop(
 
 def _floor_divide(xp: Any, input: Any, other: Any) -> Any:
     if _kind(input, other) in "iu":
-        _check_int_divisor(other)
+        _check_int_divisor(input, other)
     return xp.floor_divide(input, other)
 
 

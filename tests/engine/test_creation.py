@@ -502,3 +502,37 @@ def test_from_numpy_errors() -> None:
     assert isinstance(e, TypeError) and isinstance(t, TypeError)
     with pytest.raises(TypeError):
         engine.from_numpy(np.array([1, 2], dtype=np.uint16))
+
+
+# data that torch.tensor refuses, or takes where NumPy alone would not: PyTorch's words, its order
+# (the dtype is inferred before the shape is checked) and its acceptance of any Python sequence
+TENSOR_DATA = [
+    "[[1, 2], [3]]", "[[1, 2], 3]", "[1, [2]]", "[[1], [2, 3]]", "[[[1, 2]], [[3]]]", "[1, None]", "[[1, 'a']]",
+    "'abc'", "None", "[[1, 2], (3, 4)]", "range(3)", "[range(2), range(2)]", "([1, 2], [3, 4, 5])", "[{}]",
+    "{1: 2}", "[1.5, [2]]", "2**63", "[2**63]", "-2**63-1", "[1, 2**64]", "[[1.5, 2], [3]]", "[[]]",
+]
+
+
+@pytest.mark.parametrize("data", TENSOR_DATA)
+def test_tensor_from_odd_data_as_pytorch(data: str) -> None:
+    outcomes = []
+    for lib in (torch, engine):
+        try:
+            outcomes.append(repr(lib.tensor(eval(data))))  # noqa: S307 - the test's own literals
+        except (TypeError, ValueError, RuntimeError) as exc:
+            outcomes.append(f"raised: {exc}")
+    assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("call", [
+    "T.tensor(float('nan'), dtype=T.int64)", "T.tensor([1.5, float('inf')], dtype=T.int32)",
+    "T.tensor([3.7, -2.5], dtype=T.int64)", "T.tensor(1e19, dtype=T.int64)", "T.tensor(3e9, dtype=T.int32)",
+])
+def test_floats_into_an_integer_dtype_as_pytorch(call: str) -> None:
+    outcomes = []
+    for lib in (torch, engine):
+        try:
+            outcomes.append(repr(eval(call, {"T": lib})))  # noqa: S307
+        except RuntimeError as exc:
+            outcomes.append(f"raised: {exc}")
+    assert outcomes[1] == outcomes[0]
