@@ -124,7 +124,9 @@ def _implicit_dim_front(name: str) -> Callable[[Callable[..., Any]], Callable[..
                     stacklevel=2,
                 )
                 dim = 0 if input.dim() in (0, 1, 3) else 1
-            return fn(input, dim, dtype=dtype)
+            # PyTorch's calls the method (``input.softmax(dim)``): its errors count positions so
+            method = getattr(input, name)
+            return method(dim) if dtype is None else method(dim, dtype=dtype)
 
         functional.__name__ = functional.__qualname__ = name
         functional.__doc__ = fn.__doc__

@@ -16,6 +16,7 @@ import numpy as np
 from ..dtypes import bool_, from_numpy_dtype, result_type
 from ..errors import ArgumentError, DTypeError, type_name
 from ._helpers import broadcast_shapes, same_shape
+from .creation import check_scalar_fits
 from .registry import REGISTRY, call, defop
 
 BINARY = ("input", "other")
@@ -123,7 +124,10 @@ def _where_dtype(condition: Any, input: Any, other: Any, **_: Any) -> tuple[Any,
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
             f"{condition.dtype._short}"
         )
-    return None, result_type(input, other)
+    d = result_type(input, other)
+    for x in (input, other):
+        check_scalar_fits(x, d)
+    return None, d
 
 
 def _where_grad_input(g: Any, out: Any, condition: Any, input: Any, other: Any) -> Any:

@@ -56,6 +56,13 @@ def fill_scalar(value: Any, dt: DType, opname: str = "full_like", position: int 
     return v
 
 
+def check_scalar_fits(value: Any, dt: DType) -> None:
+    """PyTorch's error for a Python number an op converts to ``dt`` that does not fit it
+    (``clamp(x, max=1e40)`` on float32: "value cannot be converted to type float without overflow")."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        fill_scalar(value, dt)
+
+
 def _target(input: Any, dtype: Any) -> DType:
     return dtypes.from_numpy_dtype(input.dtype) if dtype is None else dtypes.to_dtype(dtype)
 

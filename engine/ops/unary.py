@@ -20,6 +20,7 @@ import numpy as np
 from ..dtypes import bool_, float16, float32, float_result, result_type
 from ..errors import ArgumentError, DTypeError, type_name
 from ._helpers import as_index, broadcast_shapes, promote, same_shape
+from .creation import check_scalar_fits
 from .registry import REGISTRY, call, defop
 
 LN2 = math.log(2.0)
@@ -377,7 +378,7 @@ def _clamp_dtype(input: Any, min: Any = None, max: Any = None) -> tuple[Any, Any
         # a number and a tensor: PyTorch takes a 0-d tensor without grad as a number, refuses the rest
         if any(_is_tensor(b) and (b.ndim != 0 or b.requires_grad) for b in bounds):
             got = ", ".join(
-                "NoneType" if b is None else "Tensor" if _is_tensor(b) else type(b).__name__ for b in (min, max)
+                "NoneType" if b is None else "Tensor" if _is_tensor(b) else type_name(b) for b in (min, max)
             )
             raise ArgumentError(
                 f"clamp() received an invalid combination of arguments - got (Tensor, {got}), "
@@ -385,6 +386,8 @@ def _clamp_dtype(input: Any, min: Any = None, max: Any = None) -> tuple[Any, Any
             )
         bounds = [_as_number(b) for b in bounds]
     d = result_type(input, *bounds)
+    for b in bounds:
+        check_scalar_fits(b, d)
     if d is bool_:
         if scalar_form:
             kernel = "clamp_scalar_cpu" if len(bounds) == 2 else "clamp_min_scalar_cpu" if min is not None \

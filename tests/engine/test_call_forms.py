@@ -96,6 +96,9 @@ INDEX_CALLS = [
     # NumPy scalars as operands are wrapped numbers, as Python's are
     "torch.ones(2, dtype=torch.int64) * np.float64(2)", "np.float64(2) * x", "x.double() * np.float32(2)",
     "torch.ones(2, dtype=torch.int64) + np.int64(2)", "x.clamp(np.int64(0), np.float64(0.5))", "x.pow(np.float64(2))",
+    # a number that does not fit the dtype it is converted to; F.softmax words dim as the method it calls
+    "x.clamp(max=1e40)", "torch.where(x > 0, 1e40, x)", "x.long().clamp(max=1e40)", "x.double().clamp(max=1e40)",
+    "torch.nn.functional.softmax(x, 'a')", "torch.nn.functional.log_softmax(x, 1.0)",
 ]
 
 
