@@ -25,7 +25,8 @@ from .registry import REGISTRY, call, defop
 from .shape import expand_shape
 
 Shape = tuple[int, ...]
-EPSILON = 1e-12  # PyTorch's clamp of x * (1 - x) in binary_cross_entropy's gradient
+EPSILON = 1e-12  # PyTorch's eps in binary_cross_entropy's second derivatives
+KERNEL_EPSILON = float(np.float32(1e-12))  # its clamp of x * (1 - x) in the gradient: a C++ float
 
 
 def _op(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -276,9 +277,62 @@ def _bce_scale(g: Any, x: Any, w: Any, p: dict[str, Any]) -> Any:
     return g
 
 
+def _bce_backward(xp: Any, grad_output: Any, self: Any, target: Any, weight: Any = None, *,
+                  reduction: str = "mean") -> Any:
+    """binary_cross_entropy's gradient as PyTorch's kernel computes it:
+    grad * (x - t) / max((1 - x) * x, KERNEL_EPSILON), times the weight, over the count for 'mean'."""
+    one = self.dtype.type(1)
+    out = grad_output * (self - target) / xp.maximum((one - self) * self, self.dtype.type(KERNEL_EPSILON))
+    if weight is not None:
+        out = out * weight.astype(self.dtype)
+    if reduction == "mean":
+        out = out / self.dtype.type(self.size) if self.size else out * self.dtype.type(math.nan)
+    return xp.broadcast_to(out, self.shape).astype(self.dtype)
+
+
+def _bce_double_scale(v: Any, x: Any, w: Any, red: str) -> Any:
+    if w is not None:
+        v = v * (w if w.dtype is x.dtype else w.to(x.dtype))
+    if red == "mean":
+        n = math.prod(x.shape)
+        v = v / n if n else v * math.nan
+    return v
+
+
+def _bce_backward_grad_grad_output(h: Any, out: Any, g: Any, x: Any, t: Any, w: Any, reduction: str) -> Any:
+    # PyTorch's binary_cross_entropy_double_backward_grad_output (its eps of 1e-12, not a clamp)
+    ggo = _bce_double_scale((x - t) / ((x + EPSILON) * (1.0 - x + EPSILON)) * h, x, w, "sum")
+    if reduction == "none":
+        return ggo
+    total = ggo.sum()
+    return total / math.prod(x.shape) if reduction == "mean" and math.prod(x.shape) else total
+
+
+def _bce_backward_grad_self(h: Any, out: Any, g: Any, x: Any, t: Any, w: Any, reduction: str) -> Any:
+    # PyTorch's binary_cross_entropy_double_backward
+    curvature = (x * x - 2.0 * x * t + t) / (((x + EPSILON) ** 2) * ((1.0 - x + EPSILON) ** 2))
+    return _bce_double_scale(curvature * (h * g), x, w, reduction)
+
+
+def _bce_backward_grad_target(h: Any, out: Any, g: Any, x: Any, t: Any, w: Any, reduction: str) -> Any:
+    # PyTorch's binary_cross_entropy_double_backward_target
+    return _bce_double_scale(-(h * g), x, w, "sum") / _op("clamp", (1.0 - x) * x, min=EPSILON) * (
+        1.0 / math.prod(x.shape) if reduction == "mean" and math.prod(x.shape) else 1.0)
+
+
+# binary_cross_entropy's derivative is an op of its own (PyTorch's binary_cross_entropy_backward), so
+# that its own derivatives are PyTorch's formulas (their eps of 1e-12), not those of a clamp
+_BCE_BACKWARD = defop(
+    name="_binary_cross_entropy_backward", forward=_bce_backward,
+    inputs=("grad_output", "self", "target", "weight"), namespace="tensor",
+    shape=lambda g, s, *_, **__: tuple(s), dtype=lambda g, s, *_, **__: (None, s.dtype),
+    vjp=(_bce_backward_grad_grad_output, _bce_backward_grad_self, _bce_backward_grad_target, None),
+    grad_fn="BinaryCrossEntropyBackwardBackward0", doc="Private: binary_cross_entropy's gradient for its input.",
+)
+
+
 def _bce_grad_input(g: Any, out: Any, x: Any, t: Any, w: Any, **p: Any) -> Any:
-    # PyTorch: grad * (x - t) / max(x * (1 - x), EPSILON)
-    return _bce_scale(g, x, w, p) * (x - t) / _op("clamp", (1.0 - x) * x, min=EPSILON)
+    return call(_BCE_BACKWARD, (g, x, t, w), {"reduction": reduction_of(p)})
 
 
 def _bce_grad_target(g: Any, out: Any, x: Any, t: Any, w: Any, **p: Any) -> Any:

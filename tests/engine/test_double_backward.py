@@ -82,3 +82,27 @@ def test_mean_over_a_zero_total_weight_is_nan_where_pytorchs_is(loss: str, targe
         (g,) = lib.autograd.grad(fn(x, lib.tensor(target), weight=lib.tensor(weight)), x)
         grads.append(g.numpy())
     np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(("probs", "targets"), [
+    ([1 - 1e-13, 0.3], [0.3, 0.5]),  # past the gradient's clamp of x * (1 - x)
+    ([0.999999, 0.2], [0.2, 0.7]),  # PyTorch's second derivative adds its eps: 2e-6 from the exact one here
+    ([0.5, 0.25, 0.9], [0.1, 0.8, 1.0]),
+])
+def test_binary_cross_entropy_second_derivatives_are_pytorchs(probs: list[float], targets: list[float],
+                                                               weighted: bool, reduction: str) -> None:
+    outs = []
+    for lib in (torch, engine):
+        x = lib.tensor(probs, dtype=lib.float64, requires_grad=True)
+        t = lib.tensor(targets, dtype=lib.float64, requires_grad=True)
+        w = lib.tensor([2.0] * len(probs), dtype=lib.float64) if weighted else None
+        loss = lib.nn.functional.binary_cross_entropy(x, t, weight=w, reduction=reduction)
+        gx, gt = lib.autograd.grad(loss.sum(), (x, t), create_graph=True)
+        v = lib.tensor(np.linspace(0.5, 1.5, len(probs)), dtype=lib.float64)
+        hx, ht = lib.autograd.grad((gx * v).sum() + 0.3 * (gt * v).sum(), (x, t))
+        outs.append((gx.grad_fn.name(), gx.detach().numpy(), hx.numpy(), ht.numpy()))
+    assert outs[1][0] == outs[0][0]
+    for mine, theirs in zip(outs[1][1:], outs[0][1:], strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-12)
