@@ -17,7 +17,7 @@ import numpy as np
 from ..dtypes import bool_, float16, float32, result_type
 from ..errors import ArgumentError, AutogradError, DTypeError
 from ._helpers import broadcast_shapes, number_array, promote, promote_float
-from .registry import REGISTRY, SAME, call, defop
+from .registry import NOT_GIVEN, REGISTRY, SAME, call, defop
 
 BINARY = ("input", "other")
 NOT_IMPLEMENTED = "torch::autograd::NotImplemented"
@@ -233,8 +233,9 @@ def _trunc_divide_int(xp: Any, a: Any, b: Any) -> Any:
     return q + inexact
 
 
-def _div(xp: Any, input: Any, other: Any, *, rounding_mode: str | None = None) -> Any:
-    if rounding_mode is None:
+def _div(xp: Any, input: Any, other: Any, *, rounding_mode: Any = NOT_GIVEN) -> Any:
+    # (rounding_mode: NOT_GIVEN when left out, which PyTorch's overloads tell from an explicit None)
+    if rounding_mode is None or rounding_mode is NOT_GIVEN:
         return xp.true_divide(input, other)
     integral = _kind(input, other) in "iu"
     if integral:
@@ -247,7 +248,9 @@ def _div(xp: Any, input: Any, other: Any, *, rounding_mode: str | None = None) -
     return xp.floor_divide(input, other)
 
 
-def _div_dtype(input: Any, other: Any, *, rounding_mode: str | None = None) -> Any:
+def _div_dtype(input: Any, other: Any, *, rounding_mode: Any = NOT_GIVEN) -> Any:
+    if rounding_mode is NOT_GIVEN:
+        rounding_mode = None
     if rounding_mode not in _ROUNDING_MODES:
         raise ArgumentError(
             f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'"
@@ -261,19 +264,19 @@ def _div_dtype(input: Any, other: Any, *, rounding_mode: str | None = None) -> A
     return d, d
 
 
-def _div_grad_input(g: Any, out: Any, a: Any, b: Any, rounding_mode: str | None) -> Any:
-    return g / b if rounding_mode is None else _zeros(g)
+def _div_grad_input(g: Any, out: Any, a: Any, b: Any, rounding_mode: Any) -> Any:
+    return g / b if rounding_mode is None or rounding_mode is NOT_GIVEN else _zeros(g)
 
 
-def _div_grad_other(g: Any, out: Any, a: Any, b: Any, rounding_mode: str | None) -> Any:
-    if rounding_mode is not None:
+def _div_grad_other(g: Any, out: Any, a: Any, b: Any, rounding_mode: Any) -> Any:
+    if rounding_mode is not None and rounding_mode is not NOT_GIVEN:
         return _zeros(g)
     return -g * ((a / b) / b)
 
 
 def _div_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
     other = ins[1]
-    if p["rounding_mode"] is not None or (type(other) in _PLAIN_SCALARS and g.dtype is _F16):
+    if p["rounding_mode"] not in (None, NOT_GIVEN) or (type(other) in _PLAIN_SCALARS and g.dtype is _F16):
         return None  # (float16 by a number: the rule, see ``_opmath``)
     return _div(np, g, number_array(other, g.dtype))
 
@@ -282,7 +285,8 @@ defop(
     name="div", forward=_div, inputs=BINARY, scalars=True, number_arrays=True, method="div", reads=((1,), (0, 1)),
     shape=broadcast_shapes, dtype=_div_dtype, dtype_memo=True,
     vjp=(_div_grad_input, _div_grad_other), fast_vjp=(_div_grad_input_fast, None),
-    grad_fn=lambda a, b, rounding_mode=None: "DivBackward0" if rounding_mode is None else "DivBackward2",
+    # PyTorch's div.Tensor_mode overload (any rounding_mode given, None too) is DivBackward2
+    grad_fn=lambda a, b, rounding_mode=NOT_GIVEN: "DivBackward0" if rounding_mode is NOT_GIVEN else "DivBackward2",
     doc="input / other (true division unless rounding_mode), broadcasting.",
     domain="nonzero_other", aliases=("divide", "true_divide"),
 )

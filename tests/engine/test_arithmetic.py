@@ -568,3 +568,17 @@ def test_pow_by_special_numbers_is_pytorchs_kernel(exponent: float, dtype: str) 
     want = (torch.tensor(data) ** exponent).numpy()
     assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
     assert (engine.tensor(data) ** 0.5).numpy().tobytes() == np.sqrt(data).tobytes()
+
+
+@pytest.mark.parametrize("call", [
+    "torch.div(x, 2.0)", "torch.div(x, 2.0, rounding_mode=None)", "x.div(y, rounding_mode=None)", "torch.div(x, y)",
+    "x / y", "torch.true_divide(x, y)", "x.divide(y, rounding_mode=None)", "torch.div(x, y, rounding_mode='floor')",
+])
+def test_div_node_names_follow_pytorchs_overloads(call: str) -> None:
+    """Any rounding_mode given, None too, is PyTorch's div.Tensor_mode overload: DivBackward2."""
+    names = []
+    for lib in (torch, engine):
+        x = lib.tensor([1.0], requires_grad=True)
+        y = lib.tensor([2.0], requires_grad=True)
+        names.append(eval(call, {"torch": lib, "x": x, "y": y}).grad_fn.name())  # noqa: S307
+    assert names[1] == names[0]
