@@ -271,7 +271,8 @@ def _div_grad_input(g: Any, out: Any, a: Any, b: Any, rounding_mode: Any) -> Any
 def _div_grad_other(g: Any, out: Any, a: Any, b: Any, rounding_mode: Any) -> Any:
     if rounding_mode is not None and rounding_mode is not NOT_GIVEN:
         return _zeros(g)
-    return -g * ((a / b) / b)
+    div = REGISTRY["div"]  # (not a / b: a Python number's / is reciprocal(b) * a, as PyTorch's __rtruediv__)
+    return -g * call(div, (call(div, (a, b), {}), b), {})
 
 
 def _div_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:

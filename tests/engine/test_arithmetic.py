@@ -582,3 +582,14 @@ def test_div_node_names_follow_pytorchs_overloads(call: str) -> None:
         y = lib.tensor([2.0], requires_grad=True)
         names.append(eval(call, {"torch": lib, "x": x, "y": y}).grad_fn.name())  # noqa: S307
     assert names[1] == names[0]
+
+
+def test_div_of_a_number_by_a_tiny_tensor_has_pytorchs_gradient() -> None:
+    """div(0, x) for x whose reciprocal overflows float32: PyTorch's -g * ((a / b) / b) is -0, not NaN."""
+    grads = []
+    for lib in (torch, engine):
+        x = lib.tensor([1e-40, 2.0, 1e-30], requires_grad=True)
+        lib.div(0, x).backward(lib.ones(3))
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[1], grads[0])
+    assert np.signbit(grads[1]).all()
