@@ -72,6 +72,19 @@ def _matrix_transpose(self: Tensor) -> Tensor:
     return call(REGISTRY["transpose"], (self, -2, -1), {})
 
 
+def operator(run: Callable[[Tensor, Any], Any]) -> Callable[[Tensor, Any], Any]:
+    """A binary operator as PyTorch's: the op's TypeError becomes NotImplemented, so that Python words
+    the error ("unsupported operand type(s) for +: 'Tensor' and 'NoneType'") and ``x == None`` is False."""
+
+    def method(self: Tensor, other: Any) -> Any:
+        try:
+            return run(self, other)
+        except TypeError:
+            return NotImplemented
+
+    return method
+
+
 def _reversed_dims(self: Tensor) -> Tensor:
     """``x.T``: the dims reversed; deprecated (with PyTorch's warning) but for matrices."""
     if self.ndim != 2:
@@ -97,42 +110,14 @@ def attach_methods() -> None:
                 setattr(Tensor, alias, method_for(op))
     reg = REGISTRY
 
-    # PyTorch's operators turn the op's TypeError into NotImplemented: Python then words the error
-    # ("unsupported operand type(s) for +: 'Tensor' and 'NoneType'"), and ``x == None`` is False
     def binary(name: str, reflected: bool = False) -> Callable[..., Any]:
         op = reg[name]
         defaults = op._fast_params
         if op._n_in == 2 and defaults is not None:  # what ``call`` does with two inputs and no kwargs
             if reflected:
-                def fast_reflected(self: Tensor, other: Any) -> Any:
-                    try:
-                        return apply(op, (other, self), defaults)
-                    except TypeError:
-                        return NotImplemented
-
-                return fast_reflected
-
-            def fast(self: Tensor, other: Any) -> Any:
-                try:
-                    return apply(op, (self, other), defaults)
-                except TypeError:
-                    return NotImplemented
-
-            return fast
-
-        def general(self: Tensor, other: Any) -> Any:
-            try:
-                return call(op, (other, self) if reflected else (self, other), {})
-            except TypeError:
-                return NotImplemented
-
-        return general
-
-    def rtruediv(self: Tensor, other: Any) -> Any:
-        try:
-            return call(reg["reciprocal"], (self,), {}) * other
-        except TypeError:
-            return NotImplemented
+                return operator(lambda self, other: apply(op, (other, self), defaults))
+            return operator(lambda self, other: apply(op, (self, other), defaults))
+        return operator(lambda self, other: call(op, (other, self) if reflected else (self, other), {}))
 
     ops: dict[str, Any] = {  # functions, and properties (T, mT)
         "__add__": binary("add"),
@@ -172,7 +157,7 @@ def attach_methods() -> None:
         if name in reg:
             ops[dunder] = binary(name, reflected)
     if "reciprocal" in reg:
-        ops["__rtruediv__"] = rtruediv
+        ops["__rtruediv__"] = operator(lambda self, other: call(reg["reciprocal"], (self,), {}) * other)
     if "abs" in reg:
         ops["__abs__"] = lambda self: call(reg["abs"], (self,), {})
     if "bitwise_not" in reg:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._bind import operator
 from .autograd import versions
 from .autograd.grad_mode import STATE
 from .errors import AutogradError, DTypeError, ShapeError, UnsupportedError
@@ -141,19 +142,6 @@ def attach(tensor_class: type) -> None:
             setattr(tensor_class, name, _method(name, REGISTRY[op_name]))
     tensor_class.fill_ = fill_  # type: ignore[attr-defined]
     tensor_class.zero_ = zero_  # type: ignore[attr-defined]
-    for dunder, name in OPERATORS.items():
+    for dunder, name in OPERATORS.items():  # (a TypeError is NotImplemented: Python words the error)
         if hasattr(tensor_class, name):
-            setattr(tensor_class, dunder, _operator(getattr(tensor_class, name)))
-
-
-def _operator(method: Any) -> Any:
-    """``x += y`` as PyTorch's: the method, with its TypeError as NotImplemented (Python words the error)."""
-
-    def operator(self: Tensor, other: Any) -> Any:
-        try:
-            return method(self, other)
-        except TypeError:
-            return NotImplemented
-
-    operator.__name__ = operator.__qualname__ = method.__name__
-    return operator
+            setattr(tensor_class, dunder, operator(getattr(tensor_class, name)))
