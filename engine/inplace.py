@@ -103,8 +103,8 @@ def _write(t: Tensor, result: Tensor, records: bool) -> None:
     data[...] = result._data
     if records:
         t.grad_fn = result.grad_fn
-        t._rg = True
-        if t._retains_grad:  # its .grad is now its new node's gradient
+        t._rg = result._rg
+        if t._retains_grad and t._rg:  # its .grad is now its new node's gradient
             t._retains_grad = False
             t.retain_grad()
 
