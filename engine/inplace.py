@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ._bind import operator
 from .autograd import versions
 from .autograd.grad_mode import STATE
-from .errors import AutogradError, DTypeError, ShapeError, UnsupportedError
+from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError
 from .ops.registry import REGISTRY, Op, call
 
 if TYPE_CHECKING:
@@ -50,6 +50,9 @@ METHODS = {
     "round_": "round", "trunc_": "trunc", "clamp_": "clamp", "clip_": "clamp", "remainder_": "remainder",
     "atan2_": "atan2", "arctan2_": "atan2", "floor_divide_": "floor_divide",
 }
+# the ops whose result can share its input's memory (a view), as PyTorch's views do
+VIEW_OPS = frozenset(("reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "t", "permute", "expand",
+                      "narrow", "index", "broadcast_to"))
 # the augmented assignments: ``x += y`` is ``x.add_(y)``
 OPERATORS = {
     "__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_", "__ipow__": "pow_",
@@ -67,10 +70,10 @@ def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]
         raise AutogradError(OVERLAP_MESSAGE)
     records = grad_mode and (t._rg or any(getattr(a, "_rg", False) for a in (*args, *kwargs.values())))
     source = t
+    node = t.grad_fn
     if records:
-        if data.base is not None:
-            node = t.grad_fn
-            if node is not None and any(type(e) is type(t) and e._rg for e in node.edges):
+        if node is not None and node.op.name in VIEW_OPS and data.base is not None:
+            if any(type(e) is type(t) and e._rg for e in node.edges):
                 raise AutogradError(VIEW_OF_LEAF_MESSAGE)
             raise UnsupportedError(
                 "an in-place operation on a view (a slice, a reshape, a transpose, ...) is not supported "
@@ -102,7 +105,10 @@ def _write(t: Tensor, result: Tensor, records: bool) -> None:
     versions.written(t)
     data[...] = result._data
     if records:
-        t.grad_fn = result.grad_fn
+        node = result.grad_fn
+        if node is not None and node._out is result._data:  # what its node saved is now the tensor's memory
+            node._out = data
+        t.grad_fn = node
         t._rg = result._rg
         if t._retains_grad and t._rg:  # its .grad is now its new node's gradient
             t._retains_grad = False
@@ -128,7 +134,12 @@ def zero_(t: Tensor) -> Tensor:
 
 def _method(name: str, op: Op) -> Any:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        return run_inplace(self, op, args, kwargs)
+        try:
+            return run_inplace(self, op, args, kwargs)
+        except ArgumentError as exc:  # PyTorch's words name the in-place method: "add_(): argument ..."
+            if str(exc).startswith(f"{op.name}()"):
+                exc.args = (f"{name}(){str(exc)[len(op.name) + 2:]}",)
+            raise
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"In place: ``{op.name}``'s result written into this tensor (returns it)."

@@ -72,7 +72,7 @@ class Tensor:
     _grad: Tensor | None = None
     _retains_grad: bool = False
     _accumulator: Any = None  # a weak reference to its AccumulateGrad node, once asked for
-    _vc: list[int] | None = None  # its version counter, once one is needed (autograd.versions)
+    _vc: list[Any] | None = None  # its version counter, once one is needed (autograd.versions)
 
     if TYPE_CHECKING:  # the op methods and operators are attached from the registry (engine._bind)
         def __getattr__(self, name: str) -> Any: ...
@@ -391,7 +391,16 @@ class Tensor:
 
     @property
     def data(self) -> Tensor:
-        return self.detach()
+        """This tensor's data outside the graph (as ``detach()``, but with a version counter of its own,
+        as PyTorch's: writes through it are not caught by backward's check)."""
+        return Tensor._wrap(self._data, self._dtype, None)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type_name(value)}")
+        self._data = value._data
+        self._dtype = value._dtype
 
     def new_tensor(self, data: Any, dtype: DType | None = None, requires_grad: builtins.bool = False) -> Tensor:
         from .creation import tensor

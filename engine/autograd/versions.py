@@ -1,10 +1,11 @@
 """Version counters: PyTorch's check that what backward reads was not changed in place since it was saved.
 
 Each in-place op adds one to its tensor's version (``Tensor._version``); a tensor and the
-tensors ``detach()`` made of it share one counter, as in PyTorch (``.data`` too, where PyTorch
-gives a fresh one: it aliases the same way here). A graph node remembers the versions of the
+tensors ``detach()`` made of it share one counter, as in PyTorch (``.data`` gets a fresh one, as
+in PyTorch, so writes through it go unnoticed). A graph node remembers the versions of the
 tensors it saved, and of its own output once that is written in place, and backward refuses,
-with PyTorch's words, to read one that has moved on.
+with PyTorch's words, to read one that has moved on: only what the rules that will run read
+(``Op.reads``: ``x ** 2`` reads its input, not its output, so ``(x ** 2).add_(1)`` is fine).
 
 Until the first in-place op of the process every version is 0: nodes remember nothing and
 backward checks nothing (``ACTIVE``), so graphs that never meet an in-place op pay nothing.
@@ -33,14 +34,15 @@ _OUTPUT_AT: weakref.WeakKeyDictionary[Node, tuple[Tensor, int]] = weakref.WeakKe
 
 _LEGACY_TYPES = {"float16": "Half", "float32": "Float", "float64": "Double", "int32": "Int", "int64": "Long",
                  "bool": "Bool"}
-_NODE_SUFFIX = re.compile(r"Backward\d*$")
+_NODE_SUFFIX = re.compile(r"Backward(\d*)$")  # PyTorch's words drop it, and an overload number of 0
 
 
-def counter(t: Tensor) -> list[int]:
-    """``t``'s counter, made on first need (one list, shared with the tensors detached from it)."""
+def counter(t: Tensor) -> list[Any]:
+    """``t``'s counter, made on first need: ``[version, weak reference to the tensor it was made for]``,
+    one list shared with the tensors detached from it (a write through one of them is that tensor's)."""
     vc = t._vc
     if vc is None:
-        vc = t._vc = [0]
+        vc = t._vc = [0, weakref.ref(t)]
     return vc
 
 
@@ -58,12 +60,14 @@ def record(node: Node, saved: tuple[Any, ...]) -> None:
 
 
 def written(t: Tensor) -> None:
-    """``t`` is about to be written in place: count it, and remember the version of an output its node saved."""
+    """``t`` is about to be written in place: count it, and remember the version of an output that its
+    node (or, for a detached alias, its origin's node) saved."""
     ACTIVE[0] = True
     vc = counter(t)
-    node = t.grad_fn
-    if node is not None and node._out is not None and node._out is t._data and node not in _OUTPUT_AT:
-        _OUTPUT_AT[node] = (t, vc[0])
+    for holder in (t, vc[1]()):
+        node = None if holder is None else holder.grad_fn
+        if node is not None and node._out is not None and node._out is t._data and node not in _OUTPUT_AT:
+            _OUTPUT_AT[node] = (holder, vc[0])
     vc[0] += 1
 
 
@@ -71,16 +75,18 @@ def check(node: Node, saved: tuple[Any, ...]) -> None:
     """PyTorch's error when a tensor ``node`` saved (or its output) was written in place since."""
     at = _SAVED_AT.get(node)
     reads = node.op.reads
-    if reads is not None:  # only what the rules that will run read
+    reads_output = True
+    if reads is not None:  # only what the rules that will run read (-1: the output)
         wanted = {i for e, r in zip(node.edges, reads, strict=False) if e is not None for i in r}
         saved = tuple(t for i, t in enumerate(saved) if i in wanted)
+        reads_output = -1 in wanted
     for t in saved:
         vc = getattr(t, "_vc", None)
         if vc is not None:
             expected = at.get(id(t), 0) if at else 0
             if vc[0] != expected:
                 raise AutogradError(_message(t, vc[0], expected, None))
-    out = _OUTPUT_AT.get(node)
+    out = _OUTPUT_AT.get(node) if reads_output else None
     if out is not None and version(out[0]) != out[1]:
         raise AutogradError(_message(out[0], version(out[0]), out[1], node))
 
@@ -90,7 +96,9 @@ def _message(t: Tensor, now: int, expected: int, output_of: Node | None) -> str:
     kind = f"torch.{device}{_LEGACY_TYPES.get(t.dtype.name, t.dtype.name)}Tensor"
     shape = ", ".join(str(s) for s in t.shape)
     node = output_of if output_of is not None else t.grad_fn
-    which = "" if node is None else f", which is output 0 of {_NODE_SUFFIX.sub('', node.name())},"
+    name = "" if node is None else _NODE_SUFFIX.sub(lambda m: "" if m.group(1) in ("", "0") else m.group(1),
+                                                     node.name())
+    which = "" if node is None else f", which is output 0 of {name},"
     return (
         f"one of the variables needed for gradient computation has been modified by an inplace operation: "
         f"[{kind} [{shape}]]{which} is at version {now}; expected version {expected} instead. Hint: enable "

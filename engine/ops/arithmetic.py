@@ -425,7 +425,7 @@ def _pow_name(a: Any, e: Any) -> str:
 
 defop(
     name="pow", forward=_pow, inputs=("input", "exponent"), scalars=True, method="pow",
-    shape=broadcast_shapes, dtype=_pow_dtype, saves="both",
+    shape=broadcast_shapes, dtype=_pow_dtype, saves="both", reads=((0, 1), (-1, 0)),  # (-1: the output)
     dtype_memo=lambda hit: hit[1].is_floating_point,  # an integer power checks the exponent's sign
     vjp=(_pow_grad_input, _pow_grad_exponent), fast_vjp=(_pow_grad_input_fast, None), grad_fn=_pow_name,
     doc="input ** exponent (tensor or scalar in either place), broadcasting.", domain="positive",
@@ -518,7 +518,7 @@ def _remainder_name(a: Any, b: Any) -> str:
 
 
 defop(
-    name="remainder", forward=_remainder, inputs=BINARY, scalars=True, method="remainder",
+    name="remainder", forward=_remainder, inputs=BINARY, scalars=True, method="remainder", reads=((), (0, 1)),
     shape=broadcast_shapes, dtype=_integral_division_dtype("remainder_cpu"),
     vjp=(lambda g, out, a, b: g, _remainder_grad_other), grad_fn=_remainder_name,
     doc="Python's modulus: input - floor(input / other) * other, with the sign of other (the `%` operator).",

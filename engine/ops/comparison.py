@@ -139,7 +139,7 @@ def _where_grad_other(g: Any, out: Any, condition: Any, input: Any, other: Any) 
 
 
 defop(
-    name="where", forward=_where, inputs=("condition", "input", "other"), scalars=True,
+    name="where", forward=_where, inputs=("condition", "input", "other"), scalars=True, reads=((), (0,), (0,)),
     shape=broadcast_shapes, dtype=_where_dtype,
     vjp=(None, _where_grad_input, _where_grad_other), saves="inputs", grad_fn="WhereBackward0",
     doc="input where condition else other (tensors or numbers), broadcasting all three; "

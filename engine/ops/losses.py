@@ -874,7 +874,7 @@ def _linear_name(x: Any, w: Any, b: Any = None) -> str:
 
 
 defop(
-    name="linear", forward=_linear, inputs=("input", "weight", "bias"), namespace="functional",
+    name="linear", forward=_linear, inputs=("input", "weight", "bias"), namespace="functional", reads=((1,), (0,), ()),
     shape=_linear_shape, dtype=_linear_dtype, saves="inputs",
     vjp=(_linear_grad_input, _linear_grad_weight, lambda g, out, x, w, b: g), grad_fn=_linear_name,
     doc="input @ weight.T + bias (weight (out, in) or (in,); bias optional).",

@@ -97,6 +97,31 @@ SNIPPETS = {
                                       "out.backward(); print(W.grad)",
     "read_saved_input_is_not": "x = torch.ones(2, 2, requires_grad=True); W = torch.ones(2, 2, requires_grad=True)\n"
                                "out = (x @ W).sum()\nwith torch.no_grad(): W -= 0.1\nout.backward()",
+    # an in-place op's own saved output, a detached alias, derivatives that do not read what changed
+    "inplace_output_then_inplace": "x = torch.tensor([1., 2.], requires_grad=True); y = x * 1; y.sigmoid_()\n"
+                                   "y.mul_(2); y.sum().backward()",
+    "detached_alias_writes_output": "x = torch.tensor([1., 2.], requires_grad=True); y = x.sigmoid()\n"
+                                    "y.detach().zero_(); y.sum().backward()",
+    "pow_by_number_reads_no_output": "x = torch.tensor([1., 2.], requires_grad=True); y = x ** 2; y.add_(1)\n"
+                                     "y.sum().backward(); print(x.grad)",
+    "pow_by_tensor_reads_output": "x = torch.tensor([1., 2.], requires_grad=True); e = torch.tensor([2., 3.], "
+                                  "requires_grad=True)\ny = x ** e; y.add_(1); y.sum().backward()",
+    "remainder_reads_no_divisor": "x = torch.tensor([1.5, 2.5], requires_grad=True); c = torch.tensor([.7, .9])\n"
+                                  "y = x % c; c.add_(1); y.sum().backward(); print(x.grad)",
+    "where_reads_no_branch": "x = torch.tensor([1.5, 2.5], requires_grad=True); c = torch.tensor([.7, .9])\n"
+                             "y = torch.where(c > .8, x, c); c.add_(1); y.sum().backward(); print(x.grad)",
+    "linear_input_unread": "x = torch.tensor([[1.5, 2.5]], requires_grad=True); w = torch.ones(3, 2)\n"
+                           "y = torch.nn.functional.linear(x, w)\nwith torch.no_grad(): x.add_(1)\n"
+                           "y.sum().backward(); print(x.grad)",
+    "data_has_its_own_counter": "w = torch.tensor([1., 2.], requires_grad=True); loss = (w * w).sum()\n"
+                                "w.data.sub_(0.5); loss.backward(); print(w.grad)",
+    "data_setter": "w = torch.tensor([1., 2.], requires_grad=True); w.data -= 0.5; w.data = w.data * 2\n"
+                   "print(w, w.requires_grad, w.is_leaf)",
+    "overload_number_in_message": "x = torch.ones(3, requires_grad=True); y = x.sum(0); z = y.abs()\n"
+                                  "with torch.no_grad(): y.add_(1)\nz.backward()",
+    "method_named_in_errors": "x = torch.ones(2); x.atan2_(2.0)",
+    "softmax_result_is_no_view": "x = torch.ones(2, 3, requires_grad=True); y = x.softmax(1).mul_(2)\n"
+                                 "print(y.grad_fn.name())",
     "version_saved_after_change": "x = torch.ones(2, requires_grad=True); y = x * 2; y.add_(1); z = y * y\n"
                                   "z.sum().backward(); print(x.grad)",
 }
