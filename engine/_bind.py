@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._warnings import warn as _warn
 from .ops.registry import REGISTRY, Op, apply, call
 from .tensor import Tensor
 
@@ -88,14 +89,11 @@ def operator(run: Callable[[Tensor, Any], Any]) -> Callable[[Tensor, Any], Any]:
 def _reversed_dims(self: Tensor) -> Tensor:
     """``x.T``: the dims reversed; deprecated (with PyTorch's warning) but for matrices."""
     if self.ndim != 2:
-        import warnings
-
-        warnings.warn(
+        _warn(
             "Tensor.T is deprecated on 0-D tensors. This function is the identity in these cases." if self.ndim == 0
             else "The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it "
             "will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or "
             "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
-            UserWarning, stacklevel=2,
         )
     return call(REGISTRY["permute"], (self, tuple(range(self.ndim - 1, -1, -1))), {})
 

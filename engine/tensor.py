@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import backend, dtypes
+from ._warnings import warn as _warn
 from .autograd import engine as _autograd_engine
 from .autograd import versions
 from .autograd.engine import backward as _backward
@@ -172,9 +173,7 @@ class Tensor:
         """The accumulated gradient (leaves, and non-leaves after ``retain_grad()``)."""
         g = self._grad
         if g is None and self.grad_fn is not None and not self._retains_grad:
-            import warnings
-
-            warnings.warn(NON_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+            _warn(NON_LEAF_GRAD_WARNING)
         return g
 
     @grad.setter
@@ -348,13 +347,9 @@ class Tensor:
 
     def __float__(self) -> builtins.float:
         if self._rg:
-            import warnings
-
-            warnings.warn(
+            _warn(
                 "Converting a tensor with requires_grad=True to a scalar may lead to unexpected behavior.\n"
                 "Consider using tensor.detach() first.",
-                UserWarning,
-                stacklevel=2,
             )
         return float(self._scalar())
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import sys
 import time
-import warnings
 from collections.abc import Callable, Mapping
 from heapq import heappop, heappush
 from operator import attrgetter
@@ -26,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .._warnings import warn as _warn
 from ..backend import module_of
 from ..errors import AutogradError, ShapeError, ValueError_, type_name
 from .grad_mode import STATE, quiet_enter, quiet_exit
@@ -601,11 +601,11 @@ def backward(
             if retain_graph is None:
                 retain_graph = create_graph
             if create_graph:
-                warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+                _warn(CREATE_GRAPH_WARNING)
             run([tensors], [_wrap(one, dt, None)], retain_graph, create_graph, None, accumulate=True)
             return
     if grad_variables is not None:
-        warnings.warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning, stacklevel=2)
+        _warn("`grad_variables` is deprecated. Use `grad_tensors` instead.", FutureWarning)
         if grad_tensors is not None:
             raise AutogradError(
                 "`grad_tensors` and `grad_variables` (deprecated) arguments both passed to `backward()`. "
@@ -626,7 +626,7 @@ def backward(
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
-        warnings.warn(CREATE_GRAPH_WARNING, UserWarning, stacklevel=3)
+        _warn(CREATE_GRAPH_WARNING)
     run(outputs, grads, retain_graph, create_graph, targets, accumulate=True)
 
 
@@ -663,11 +663,10 @@ def grad(
     if is_grads_batched:
         raise UnsupportedError("is_grads_batched=True is not supported")
     if not only_inputs:
-        warnings.warn(
+        _warn(
             "only_inputs argument is deprecated and is ignored now (defaults to True). To accumulate gradient "
             "for other parts of the graph, please use torch.autograd.backward.",
             FutureWarning,
-            stacklevel=2,
         )
     grads = _make_grads(outs, grad_outputs)
     _check_outputs(outs)

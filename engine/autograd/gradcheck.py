@@ -23,12 +23,12 @@ gradients give zero input gradients (which is run regardless, as PyTorch's
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import numpy as np
 
+from .._warnings import warn as _warn
 from ..errors import AutogradError, EngineError, UnsupportedError, ValueError_
 from .engine import grad as _grad
 
@@ -134,12 +134,11 @@ def _check_inputs(tupled_inputs: Sequence[Any], warn: bool = True) -> None:
     for idx, inp in enumerate(tupled_inputs):
         if _is_tensor(inp) and inp.requires_grad:
             if warn and inp.dtype is not float64:
-                warnings.warn(
+                _warn(
                     f"Input #{idx} requires gradient and "
                     "is not a double precision floating point or complex. "
                     "This check will likely fail if all the inputs are "
                     "not of double precision floating point or complex. ",
-                    stacklevel=3,
                 )
             any_input_requiring_grad = True
     if not any_input_requiring_grad:

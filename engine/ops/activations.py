@@ -9,13 +9,13 @@ differentiable again, with PyTorch's conventions at the kinks (``derivatives.yam
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .. import dtypes
+from .._warnings import warn as _warn
 from ..errors import ArgumentError, DTypeError, UnsupportedError, type_name
 from ._helpers import as_index, floating_only, normalize_dim, same_shape
 from .registry import REGISTRY, call, defop
@@ -117,11 +117,9 @@ def _implicit_dim_front(name: str) -> Callable[[Callable[..., Any]], Callable[..
     def front(fn: Callable[..., Any]) -> Callable[..., Any]:
         def functional(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
             if dim is None:
-                warnings.warn(
+                _warn(
                     f"Implicit dimension choice for {name} has been deprecated. "
                     "Change the call to include dim=X as an argument.",
-                    UserWarning,
-                    stacklevel=2,
                 )
                 dim = 0 if input.dim() in (0, 1, 3) else 1
             # PyTorch's calls the method (``input.softmax(dim)``): its errors count positions so

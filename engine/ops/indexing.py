@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import operator
 import sys
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from .._warnings import warn as _warn
 from ..dtypes import bool_, int32, int64
 from ..errors import ArgumentError, IndexError_, ValueError_, type_name
 from . import registry
@@ -229,7 +229,7 @@ def plan(shape: Shape, key: Any, warn: bool = False) -> Plan:
         return _walk(shape, (key,), top=True)
     if _treat_as_tuple(key):
         if warn and not isinstance(key, tuple):
-            warnings.warn(_SEQUENCE_WARNING, UserWarning, stacklevel=6)  # at the x[...] line
+            _warn(_SEQUENCE_WARNING)
         items = tuple(key)
     else:
         items = (key,)

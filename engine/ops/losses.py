@@ -11,11 +11,11 @@ are PyTorch's; integer targets are inputs without a gradient.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
 
+from .._warnings import warn as _warn
 from ..autograd.grad_mode import STATE
 from ..dtypes import promote_types
 from ..errors import AutogradError, DTypeError, IndexError_, ShapeError, ValueError_
@@ -55,9 +55,8 @@ def reduction_of(p: dict[str, Any], warn: bool = False, weighted: bool = False) 
         reduce = True if reduce is None else reduce
         ret = "mean" if size_average and reduce else "sum" if reduce else "none"
         if warn:
-            warnings.warn(
+            _warn(
                 f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.",
-                UserWarning, stacklevel=6,
             )
         return ret
     r = p["reduction"]
@@ -67,9 +66,8 @@ def reduction_of(p: dict[str, Any], warn: bool = False, weighted: bool = False) 
         return str(r)
     if r == "elementwise_mean":
         if warn:
-            warnings.warn(
+            _warn(
                 "reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.",
-                UserWarning, stacklevel=6,
             )
         return "mean"
     if r not in ("none", "mean", "sum"):
@@ -114,11 +112,10 @@ def _pointwise_shape(s: Shape, t: Shape, w: Shape | None = None, **p: Any) -> Sh
 def _pointwise_dtype(kernel: str, l1: bool) -> Any:
     def rule(x: Any, t: Any, w: Any = None, **p: Any) -> Any:
         if tuple(t.shape) != tuple(x.shape):
-            warnings.warn(
+            _warn(
                 f"Using a target size ({_size(t.shape)}) that is different to the input size ({_size(x.shape)}). "
                 "This will likely lead to incorrect results due to broadcasting. "
                 "Please ensure they have the same size.",
-                UserWarning, stacklevel=5,
             )
         red = reduction_of(p, warn=True, weighted=w is not None)
         _pointwise_shape(x.shape, t.shape, None if w is None else w.shape, **p)

@@ -90,3 +90,17 @@ def test_transpose_beyond_matrices_warns_as_pytorch(expression: str, warning: st
     shown, warned = _outcome(engine, expression)
     assert shown == _outcome(torch, expression)[0]
     assert warned == [warning]
+
+
+def test_warnings_point_at_the_callers_line() -> None:
+    """As PyTorch's: the line that called into the engine, not an engine file (nor ``sys:1``, where
+    a fixed stacklevel landed once the engine runs compiled and leaves no Python frames)."""
+    x = engine.ones(3, requires_grad=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (x * 2).grad  # noqa: B018 - the access warns
+        x.detach().T  # noqa: B018
+        engine.nn.functional.softmax(x.detach())
+        (x * 2).sum().backward(create_graph=True)
+    assert len(caught) == 4
+    assert {w.filename for w in caught} == {__file__}
