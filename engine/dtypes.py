@@ -61,6 +61,12 @@ def set_default_dtype(d: dtype) -> None:
     _default_float = d
 
 
+def legacy_type(d: dtype, cuda: bool = False) -> str:
+    """PyTorch's legacy tensor type name (``torch.FloatTensor``, ``torch.cuda.LongTensor``), which its
+    messages and ``Tensor.type()`` use."""
+    return f"torch.{'cuda.' if cuda else ''}{d._short}Tensor"
+
+
 def from_numpy_dtype(np_dtype: Any) -> dtype:
     """Our dtype for a NumPy dtype; raises TypeError for unsupported ones."""
     d = _BY_NP.get(np.dtype(np_dtype))

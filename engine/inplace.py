@@ -22,10 +22,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from . import backend
 from ._bind import operator
 from .autograd import versions
 from .autograd.grad_mode import STATE
-from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError
+from .dtypes import legacy_type
+from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, type_name
+from .ops.indexing import _advanced_key, plan
 from .ops.registry import REGISTRY, Op, call
 
 if TYPE_CHECKING:
@@ -122,6 +127,73 @@ def _can_cast(src: Any, dst: Any) -> bool:
     return dst.name != "bool" or src.name == "bool"
 
 
+def setitem(t: Tensor, key: Any, value: Any) -> None:
+    """``t[key] = value``: value (a number or a tensor, broadcast) written where ``t[key]`` reads, with
+    PyTorch's checks and words. Outside a recorded graph only (PyTorch records ``CopySlices`` there)."""
+    grad_mode = STATE.grad_enabled
+    if grad_mode and t._rg and t.grad_fn is None:
+        raise AutogradError(VIEW_OF_LEAF_MESSAGE)  # (PyTorch writes through a view of it)
+    is_tensor = isinstance(value, type(t))
+    if not is_tensor and not isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        kind = legacy_type(t._dtype, t.device.type == "cuda")
+        raise ArgumentError(f"can't assign a {type_name(value)} to a {kind}")
+    if grad_mode and (t._rg or (is_tensor and value._rg)):
+        raise UnsupportedError(
+            "x[key] = value while the graph is recorded (x or value requires grad) is not supported: PyTorch "
+            "records it as CopySlices, the engine does not; use torch.where, or assign under no_grad()"
+        )
+    data = t._data
+    p = plan(tuple(data.shape), key, warn=True)
+    view = data[(*p.basic, Ellipsis)]
+    advanced = bool(p.adv)
+    if advanced:
+        xp = backend.module_of(data)
+        adv_key, target = _advanced_key(p, xp, tuple(view.shape))
+    else:
+        target = tuple(view.shape)
+    source: Any = value
+    if is_tensor:
+        source = value._data
+        shape = tuple(source.shape)
+        while shape and shape[0] == 1:  # PyTorch drops the value's leading 1s first
+            shape = shape[1:]
+        _check_expand(shape, target, advanced, t)
+        source = source.reshape(shape)
+    if not getattr(data.flags, "writeable", True):
+        raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
+    versions.written(t)
+    if advanced:
+        view[adv_key] = source
+    else:
+        view[...] = source
+
+
+def _check_expand(shape: tuple[int, ...], target: tuple[int, ...], advanced: bool, t: Tensor) -> None:
+    def show(s: tuple[int, ...]) -> str:
+        return ", ".join(map(str, s))
+
+    if advanced:
+        if len(shape) > len(target) or any(a not in (1, b) for a, b in zip(shape[::-1], target[::-1], strict=False)):
+            raise ShapeError(
+                f"shape mismatch: value tensor of shape [{show(shape)}] cannot be broadcast to indexing result of "
+                f"shape [{show(target)}]"
+            )
+        return
+    if len(shape) > len(target):
+        raise ShapeError(
+            f"expand({legacy_type(t._dtype)}{{[{show(shape)}]}}, size=[{show(target)}]): the number of sizes "
+            f"provided ({len(target)}) must be greater or equal to the number of dimensions in the tensor "
+            f"({len(shape)})"
+        )
+    for i in range(1, len(shape) + 1):
+        if shape[-i] not in (1, target[-i]):
+            raise ShapeError(
+                f"The expanded size of the tensor ({target[-i]}) must match the existing size ({shape[-i]}) at "
+                f"non-singleton dimension {len(target) - i}.  Target sizes: [{show(target)}].  Tensor sizes: "
+                f"[{show(shape)}]"
+            )
+
+
 def fill_(t: Tensor, value: Any) -> Tensor:
     """Fill ``t`` with ``value`` (a number or a 0-d tensor), in place."""
     return run_inplace(t, REGISTRY["_fill"], (value,), {})
@@ -147,12 +219,12 @@ def _method(name: str, op: Op) -> Any:
 
 
 def attach(tensor_class: type) -> None:
-    """Give the tensor class PyTorch's in-place methods and augmented assignments."""
+    """Give the tensor class PyTorch's in-place methods, augmented assignments and ``x[key] = value``."""
     for name, op_name in METHODS.items():
         if op_name in REGISTRY and not hasattr(tensor_class, name):
             setattr(tensor_class, name, _method(name, REGISTRY[op_name]))
-    tensor_class.fill_ = fill_  # type: ignore[attr-defined]
-    tensor_class.zero_ = zero_  # type: ignore[attr-defined]
+    for name, fn in (("fill_", fill_), ("zero_", zero_), ("__setitem__", setitem)):
+        setattr(tensor_class, name, fn)
     for dunder, name in OPERATORS.items():  # (a TypeError is NotImplemented: Python words the error)
         if hasattr(tensor_class, name):
             setattr(tensor_class, dunder, operator(getattr(tensor_class, name)))

@@ -19,6 +19,7 @@ import re
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from ..dtypes import legacy_type
 from ..errors import AutogradError
 
 if TYPE_CHECKING:
@@ -32,8 +33,6 @@ _SAVED_AT: weakref.WeakKeyDictionary[Node, dict[int, int]] = weakref.WeakKeyDict
 # node -> (its output tensor, the output's version when it was first written in place)
 _OUTPUT_AT: weakref.WeakKeyDictionary[Node, tuple[Tensor, int]] = weakref.WeakKeyDictionary()
 
-_LEGACY_TYPES = {"float16": "Half", "float32": "Float", "float64": "Double", "int32": "Int", "int64": "Long",
-                 "bool": "Bool"}
 _NODE_SUFFIX = re.compile(r"Backward(\d*)$")  # PyTorch's words drop it, and an overload number of 0
 
 
@@ -92,8 +91,7 @@ def check(node: Node, saved: tuple[Any, ...]) -> None:
 
 
 def _message(t: Tensor, now: int, expected: int, output_of: Node | None) -> str:
-    device = "cuda." if t.device.type == "cuda" else ""
-    kind = f"torch.{device}{_LEGACY_TYPES.get(t.dtype.name, t.dtype.name)}Tensor"
+    kind = legacy_type(t.dtype, t.device.type == "cuda")
     shape = ", ".join(str(s) for s in t.shape)
     node = output_of if output_of is not None else t.grad_fn
     name = "" if node is None else _NODE_SUFFIX.sub(lambda m: "" if m.group(1) in ("", "0") else m.group(1),

@@ -122,6 +122,26 @@ SNIPPETS = {
     "method_named_in_errors": "x = torch.ones(2); x.atan2_(2.0)",
     "softmax_result_is_no_view": "x = torch.ones(2, 3, requires_grad=True); y = x.softmax(1).mul_(2)\n"
                                  "print(y.grad_fn.name())",
+    # x[key] = value, outside a recorded graph
+    "setitem_number": "x = torch.zeros(3); x[0] = 1.5; i = torch.zeros(3, dtype=torch.long); i[0] = 1.7\n"
+                      "b = torch.zeros(3, dtype=torch.bool); b[0] = 2; print(x, i, b)",
+    "setitem_basic_tensor": "x = torch.zeros(2, 3); x[0] = torch.arange(3.); x[1, 1:] = torch.tensor([[5., 6.]])\n"
+                            "x[0][0] = 9; x[...] = x * 2; print(x)",
+    "setitem_mask": "x = torch.arange(6.).reshape(2, 3); x[x > 2] = torch.tensor([9., 8., 7.]); x[x < 1] = -1\n"
+                    "print(x)",
+    "setitem_advanced": "x = torch.zeros(2, 3); x[:, [0, 2]] = torch.tensor([[1.], [2.]]); x[torch.tensor([1])] = 4.\n"
+                        "print(x)",
+    "setitem_view_sees_it": "x = torch.zeros(2, 2); v = x[0]; x[0, 1] = 3; print(v)",
+    "setitem_basic_mismatch": "x = torch.zeros(3); x[0:2] = torch.ones(3)",
+    "setitem_advanced_mismatch": "x = torch.zeros(3); x[[0, 1]] = torch.ones(3)",
+    "setitem_too_many_dims": "x = torch.zeros(3); x[0] = torch.ones(2)",
+    "setitem_out_of_range": "x = torch.zeros(3); x[5] = 1",
+    "setitem_str": "x = torch.zeros(3); x[0] = 'a'",
+    "setitem_list": "x = torch.zeros(3); x[1:] = [7, 8]",
+    "setitem_leaf_refused": "x = torch.zeros(3, requires_grad=True); x[0] = 1",
+    "setitem_leaf_no_grad": "x = torch.zeros(3, requires_grad=True)\nwith torch.no_grad(): x[0] = 1\nprint(x)",
+    "setitem_saved_output": "x = torch.ones(3, requires_grad=True); y = x.exp()\nwith torch.no_grad(): y[0] = 0\n"
+                            "y.sum().backward()",
     "version_saved_after_change": "x = torch.ones(2, requires_grad=True); y = x * 2; y.add_(1); z = y * y\n"
                                   "z.sum().backward(); print(x.grad)",
 }
@@ -132,7 +152,7 @@ def _run(lib: Any, code: str) -> str:
     try:
         with contextlib.redirect_stdout(out):
             exec(code, {"torch": lib})  # noqa: S102 - the test's own snippets
-    except (RuntimeError, TypeError, ValueError) as exc:
+    except (RuntimeError, TypeError, ValueError, IndexError) as exc:
         print(f"raised: {exc}", file=out)
     return out.getvalue()
 
