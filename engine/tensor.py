@@ -323,6 +323,20 @@ class Tensor:
     def long(self) -> Tensor:
         return self.to(dtypes.int64)
 
+    def type(self, dtype: Any = None, non_blocking: builtins.bool = False) -> Any:
+        """With no dtype, PyTorch's legacy type name (``'torch.FloatTensor'``); else this tensor in that
+        dtype (a dtype, or a legacy name: ``x.type('torch.DoubleTensor')``)."""
+        cuda = self.device.type == "cuda"
+        if dtype is None:
+            return dtypes.legacy_type(self._dtype, cuda)
+        if isinstance(dtype, str):
+            by_name = {dtypes.legacy_type(d, on): (d, on) for d in dtypes.ALL for on in (False, True)}
+            if dtype not in by_name:
+                raise ValueError_(f"invalid type: '{dtype}'")
+            d, on = by_name[dtype]
+            return self.to(dtype=d, device="cuda" if on else "cpu")
+        return self.to(dtype)
+
     def bool(self) -> Tensor:
         return self.to(dtypes.bool_)
 

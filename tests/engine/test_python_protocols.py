@@ -31,6 +31,9 @@ EXPRESSIONS = [
     "torch.tensor([1, 2]).to(float)", "torch.tensor([1.5, 2.]).to(int)", "torch.tensor([0., 2.]).to(bool)",
     "torch.zeros(2, dtype=float).dtype", "torch.tensor([1], dtype=float)",
     "torch.ones(2, 2).T",
+    # Tensor.type: the legacy names
+    "torch.ones(2).type()", "torch.ones(2, dtype=torch.bool).type()", "torch.ones(2).type(torch.float64)",
+    "torch.ones(2).type('torch.LongTensor')", "torch.ones(2).type('torch.FooTensor')", "torch.ones(2).type('float64')",
     # Tensor.where, set_grad_enabled's repr
     "torch.tensor([1., 2.]).where(torch.tensor([True, False]), 0.)", "repr(torch.set_grad_enabled(True))",
 ]
