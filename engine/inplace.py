@@ -30,7 +30,7 @@ from .autograd import versions
 from .autograd.grad_mode import STATE
 from .dtypes import legacy_type
 from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, type_name
-from .ops.indexing import _advanced_key, plan
+from .ops.indexing import assignment
 from .ops.registry import REGISTRY, Op, call
 
 if TYPE_CHECKING:
@@ -143,14 +143,8 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
             "records it as CopySlices, the engine does not; use torch.where, or assign under no_grad()"
         )
     data = t._data
-    p = plan(tuple(data.shape), key, warn=True)
-    view = data[(*p.basic, Ellipsis)]
-    advanced = bool(p.adv)
-    if advanced:
-        xp = backend.module_of(data)
-        adv_key, target = _advanced_key(p, xp, tuple(view.shape))
-    else:
-        target = tuple(view.shape)
+    view, adv_key, target = assignment(backend.module_of(data), data, key)
+    advanced = adv_key is not None
     source: Any = value
     if is_tensor:
         source = value._data

@@ -415,6 +415,17 @@ def _index(xp: Any, input: Any, indices: Any) -> Any:
     return out if out.flags.c_contiguous else out.copy(order="C")  # PyTorch's result is contiguous
 
 
+def assignment(xp: Any, array: Any, indices: Any) -> tuple[Any, Any, Shape]:
+    """For ``x[indices] = v``: the view of ``array`` the basic phase selects, the key of the advanced
+    phase into it (None without one), and the shape ``x[indices]`` has, after PyTorch's checks."""
+    p = plan(array.shape, indices, warn=True)
+    view = array[(*p.basic, Ellipsis)]
+    if not p.adv:
+        return view, None, tuple(view.shape)
+    key, shape = _advanced_key(p, xp, tuple(view.shape))
+    return view, key, shape
+
+
 def index_shape(shape: Shape, indices: Any) -> Shape:
     """The shape of ``x[indices]`` for ``x`` of ``shape`` (a mask without data counts as all true)."""
     p = plan(shape, indices)
