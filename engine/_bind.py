@@ -86,6 +86,15 @@ def operator(run: Callable[[Tensor, Any], Any]) -> Callable[[Tensor, Any], Any]:
     return method
 
 
+def _positive(self: Tensor) -> Tensor:
+    """``+x``, ``x.positive()``: the tensor itself, as PyTorch's (refused for bool)."""
+    if self.dtype.name == "bool":
+        from .errors import DTypeError
+
+        raise DTypeError("The `+` operator, on a bool tensor is not supported.")
+    return self
+
+
 def _reversed_dims(self: Tensor) -> Tensor:
     """``x.T``: the dims reversed; deprecated (with PyTorch's warning) but for matrices."""
     if self.ndim != 2:
@@ -128,6 +137,8 @@ def attach_methods() -> None:
         "__pow__": binary("pow"),
         "__rpow__": binary("pow", reflected=True),
         "__neg__": lambda self: call(reg["neg"], (self,), {}),
+        "__pos__": _positive,
+        "positive": _positive,
     }
     optional: dict[str, tuple[str, bool]] = {
         "__matmul__": ("matmul", False),

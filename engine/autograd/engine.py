@@ -536,6 +536,10 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
             return
         except (ValueError, TypeError):  # read-only (a broadcast view) or not castable
             pass
+    else:  # a gradient left by create_graph=True: PyTorch adds into it and keeps its grad_fn (its
+        # memory may be saved by that graph, so the sum is a new array in the same tensor)
+        old._data = old._data + g._data
+        return
     t._grad = _wrap(old._data + g._data, old._dtype, None)
 
 

@@ -51,9 +51,33 @@ def version(t: Tensor) -> int:
     return 0 if vc is None else vc[0]
 
 
+def _tensors(items: Any) -> list[Any]:
+    """The tensors among ``items``, looking into lists and tuples (a list input; an index key)."""
+    out: list[Any] = []
+    for x in items:
+        if type(x) in (list, tuple):
+            out.extend(_tensors(x))
+        elif getattr(x, "_vc", 0) != 0:  # a tensor (its counter None or a list); not a meta nor a number
+            out.append(x)
+    return out
+
+
+def _read(node: Node, saved: tuple[Any, ...]) -> tuple[list[Any], bool]:
+    """What the node's rules that will run read: the saved tensors (and those in its params: an index
+    key's index tensors), and whether its output."""
+    reads = node.op.reads
+    if reads is None:
+        params = node.params
+        return _tensors(saved) + (_tensors(params.values()) if params else []), True
+    wanted = {i for e, r in zip(node.edges, reads, strict=False) if e is not None for i in r}
+    return _tensors(t for i, t in enumerate(saved) if i in wanted), -1 in wanted
+
+
 def record(node: Node, saved: tuple[Any, ...]) -> None:
     """Remember the versions of the tensors ``node`` saved (only those not at 0: 0 is the default)."""
-    at = {id(t): t._vc[0] for t in saved if getattr(t, "_vc", None) is not None and t._vc[0]}
+    params = node.params
+    at = {id(t): t._vc[0] for t in _tensors(saved) + (_tensors(params.values()) if params else [])
+          if t._vc is not None and t._vc[0]}
     if at:
         _SAVED_AT[node] = at
 
@@ -73,14 +97,9 @@ def written(t: Tensor) -> None:
 def check(node: Node, saved: tuple[Any, ...]) -> None:
     """PyTorch's error when a tensor ``node`` saved (or its output) was written in place since."""
     at = _SAVED_AT.get(node)
-    reads = node.op.reads
-    reads_output = True
-    if reads is not None:  # only what the rules that will run read (-1: the output)
-        wanted = {i for e, r in zip(node.edges, reads, strict=False) if e is not None for i in r}
-        saved = tuple(t for i, t in enumerate(saved) if i in wanted)
-        reads_output = -1 in wanted
-    for t in saved:
-        vc = getattr(t, "_vc", None)
+    tensors, reads_output = _read(node, saved)
+    for t in tensors:
+        vc = t._vc
         if vc is not None:
             expected = at.get(id(t), 0) if at else 0
             if vc[0] != expected:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import warnings
 from typing import Any
 
 import numpy as np
@@ -142,6 +143,21 @@ SNIPPETS = {
     "setitem_leaf_no_grad": "x = torch.zeros(3, requires_grad=True)\nwith torch.no_grad(): x[0] = 1\nprint(x)",
     "setitem_saved_output": "x = torch.ones(3, requires_grad=True); y = x.exp()\nwith torch.no_grad(): y[0] = 0\n"
                             "y.sum().backward()",
+    # tensors saved inside a list input (einsum, cat) or in the params (an index key's index tensor)
+    "einsum_operand_changed": "w = torch.tensor([1.0, 1.0], requires_grad=True); x = torch.tensor([1.0, 2.0])\n"
+                              "y = torch.einsum('i,j->ij', w, x).sum(); x.mul_(10)\n"
+                              "try:\n    y.backward()\nexcept RuntimeError:\n    print('refused')\nprint(w.grad)",
+    "index_tensor_changed": "w = torch.tensor([1.0, 2.0, 3.0], requires_grad=True); idx = torch.tensor([0, 2])\n"
+                            "y = w[idx].sum(); idx.zero_(); y.backward()",
+    "stack_operand_changed": "a = torch.ones(2, requires_grad=True); b = torch.ones(2); c = torch.stack([a * b, b])\n"
+                             "b.add_(1); c.sum().backward()",
+    # a gradient left by create_graph=True keeps its graph when a plain backward adds to it
+    "grad_with_graph_accumulates": "x = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+                                   "(x * x).sum().backward(create_graph=True); (x * x).sum().backward()\n"
+                                   "print(x.grad.detach(), x.grad.requires_grad); x.grad.sum().backward()\n"
+                                   "print(x.grad.detach())",
+    "unary_plus": "t = torch.tensor([1., 2.], requires_grad=True); print(+t is t, t.positive() is t)\n"
+                  "+torch.tensor([True])",
     "version_saved_after_change": "x = torch.ones(2, requires_grad=True); y = x * 2; y.add_(1); z = y * y\n"
                                   "z.sum().backward(); print(x.grad)",
 }
@@ -150,7 +166,8 @@ SNIPPETS = {
 def _run(lib: Any, code: str) -> str:
     out = io.StringIO()
     try:
-        with contextlib.redirect_stdout(out):
+        with contextlib.redirect_stdout(out), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (create_graph's reference-cycle warning: not compared here)
             exec(code, {"torch": lib})  # noqa: S102 - the test's own snippets
     except (RuntimeError, TypeError, ValueError, IndexError) as exc:
         print(f"raised: {exc}", file=out)
