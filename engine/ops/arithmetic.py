@@ -500,9 +500,15 @@ def _integral_division_dtype(kernel: str) -> Any:
 
 
 def _remainder(xp: Any, input: Any, other: Any) -> Any:
-    if _kind(input, other) in "iu":
-        _check_int_divisor(input, other)
-    return xp.remainder(input, other)
+    if _kind(input, other) in "iub":
+        if _kind(input, other) != "b":
+            _check_int_divisor(input, other)
+        return xp.remainder(input, other)
+    # PyTorch's kernel: fmod, moved by the divisor where the signs differ; a zero keeps fmod's sign
+    # (the dividend's), where NumPy's remainder gives the divisor's
+    mod = xp.fmod(input, other)
+    moved = (mod != 0) & ((mod < 0) != (xp.asarray(other) < 0))
+    return xp.where(moved, mod + other, mod)
 
 
 def _remainder_grad_other(g: Any, out: Any, a: Any, b: Any) -> Any:

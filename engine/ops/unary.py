@@ -235,7 +235,7 @@ def _relu_dtype(x: Any) -> tuple[None, Any]:
 
 
 def _relu(xp: Any, input: Any) -> Any:
-    return xp.maximum(input, 0)
+    return xp.where(input < 0, 0, input)  # (-0 and NaN stay as they are, as PyTorch's)
 
 
 def _functional_relu(relu: Callable[..., Any]) -> Callable[..., Any]:

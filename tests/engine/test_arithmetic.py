@@ -593,3 +593,18 @@ def test_div_of_a_number_by_a_tiny_tensor_has_pytorchs_gradient() -> None:
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[1], grads[0])
     assert np.signbit(grads[1]).all()
+
+
+def test_signed_zeros_of_remainder_and_relu_as_pytorchs() -> None:
+    """PyTorch's remainder is fmod moved by the divisor: a zero keeps the dividend's sign (NumPy's the
+    divisor's); relu keeps -0 (NumPy's maximum gives +0)."""
+    a = [-1.0, 0.0, 3.0, -0.0, 4.0, 0.0, 5.0, -5.0, 7.5, -7.5, float("nan"), float("inf")]
+    b = [1.0, 1.0, 1.0, 2.0, -2.0, -float("inf"), float("inf"), float("inf"), -2.0, 2.0, 1.0, 1.0]
+    outs = []
+    for lib in (torch, engine):
+        r = (lib.tensor(a) % lib.tensor(b)).numpy()
+        s = lib.relu(lib.tensor([-0.0, -1.0, 2.0, float("nan"), 0.0])).numpy()
+        outs.append((r, s))
+    for mine, theirs in zip(outs[1], outs[0], strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+        np.testing.assert_array_equal(np.signbit(mine), np.signbit(theirs))
