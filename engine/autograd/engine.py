@@ -600,8 +600,7 @@ def backward(
         data = tensors._data
         dt = tensors._dtype
         if tensors._rg and type(data) is np.ndarray and data.size == 1 and dt.is_floating_point:
-            one = np.empty(data.shape, dt.np)
-            one.fill(1)  # np.ones, without its wrapper
+            one = _seed(dt, data.shape) if not create_graph else np.ones(data.shape, dt.np)
             if retain_graph is None:
                 retain_graph = create_graph
             if create_graph:
@@ -632,6 +631,21 @@ def backward(
     if create_graph:
         _warn(CREATE_GRAPH_WARNING)
     run(outputs, grads, retain_graph, create_graph, targets, accumulate=True)
+
+
+# backward's implicit gradient of a one-element output, per dtype and shape: read-only, so that no
+# .grad takes it without a copy (nothing writes into a gradient in flight); with create_graph the
+# gradient can become a .grad as it is, so that one is fresh
+_SEEDS: dict[tuple[Any, tuple[int, ...]], np.ndarray] = {}
+
+
+def _seed(dt: Any, shape: tuple[int, ...]) -> np.ndarray:
+    one = _SEEDS.get((dt, shape))
+    if one is None:
+        one = np.ones(shape, dt.np)
+        one.flags.writeable = False
+        _SEEDS[(dt, shape)] = one
+    return one
 
 
 def grad(

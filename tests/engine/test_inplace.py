@@ -158,6 +158,11 @@ SNIPPETS = {
                                    "print(x.grad.detach())",
     "unary_plus": "t = torch.tensor([1., 2.], requires_grad=True); print(+t is t, t.positive() is t)\n"
                   "+torch.tensor([True])",
+    # backward's implicit gradient is shared between calls: writing into a .grad must not change it
+    "seed_not_shared_with_grad": "x = torch.tensor(2., requires_grad=True); x.backward(); x.grad.zero_()\n"
+                                 "x.backward()\n"
+                                 "x.grad += 1; y = torch.tensor([3.], requires_grad=True); z = y * 1; z.retain_grad()\n"
+                                 "z.backward(); z.grad.mul_(5); (y * 1).backward(); print(x.grad, z.grad, y.grad)",
     "version_saved_after_change": "x = torch.ones(2, requires_grad=True); y = x * 2; y.add_(1); z = y * y\n"
                                   "z.sum().backward(); print(x.grad)",
 }
