@@ -64,6 +64,7 @@ _torch_fns, _functional_fns = public_functions()
 _SHADOWED = ("abs", "pow", "sum", "max", "min", "round")  # torch.X where Python has a builtin X
 globals().update({k: v for k, v in _torch_fns.items() if k not in globals() or k in _SHADOWED})
 nn.functional.__dict__.update(_functional_fns)
+positive = Tensor.positive  # type: ignore[attr-defined]  # torch.positive(x): the tensor itself
 
 warn_if_stale(COMPILED)
 
@@ -87,7 +88,7 @@ __all__ = [
     "as_tensor", "build_info", "autograd", "cuda", "device", "dtype", "empty", "empty_like", "enable_grad", "eye",
     "float16", "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype",
     "initial_seed", "int32", "int64", "is_grad_enabled", "is_tensor", "linspace", "manual_seed", "nn",
-    "no_grad", "numel", "ones", "ones_like", "promote_types", "rand", "rand_like", "randn",
+    "no_grad", "numel", "ones", "ones_like", "positive", "promote_types", "rand", "rand_like", "randn",
     "randn_like", "result_type", "set_default_dtype", "set_grad_enabled", "set_printoptions", "tensor",
     "zeros", "zeros_like",
     *sorted(_torch_fns),

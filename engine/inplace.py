@@ -22,14 +22,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from . import backend
 from ._bind import operator
 from .autograd import versions
 from .autograd.grad_mode import STATE
 from .dtypes import legacy_type
-from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, type_name
+from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, ValueError_, type_name
+from .ops.creation import fill_scalar
 from .ops.indexing import assignment
 from .ops.registry import REGISTRY, Op, call
 
@@ -130,29 +129,42 @@ def _can_cast(src: Any, dst: Any) -> bool:
 def setitem(t: Tensor, key: Any, value: Any) -> None:
     """``t[key] = value``: value (a number or a tensor, broadcast) written where ``t[key]`` reads, with
     PyTorch's checks and words. Outside a recorded graph only (PyTorch records ``CopySlices`` there)."""
-    grad_mode = STATE.grad_enabled
-    if grad_mode and t._rg and t.grad_fn is None:
-        raise AutogradError(VIEW_OF_LEAF_MESSAGE)  # (PyTorch writes through a view of it)
+    # in PyTorch's order: the value, the key, then (the leaf's refusal where the key is advanced) the
+    # value's shape and dtype against the indexed part, and the leaf's refusal where it is a view
     is_tensor = isinstance(value, type(t))
-    if not is_tensor and not isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+    if not is_tensor and type(value) not in (bool, int, float):
         kind = legacy_type(t._dtype, t.device.type == "cuda")
         raise ArgumentError(f"can't assign a {type_name(value)} to a {kind}")
-    if grad_mode and (t._rg or (is_tensor and value._rg)):
-        raise UnsupportedError(
-            "x[key] = value while the graph is recorded (x or value requires grad) is not supported: PyTorch "
-            "records it as CopySlices, the engine does not; use torch.where, or assign under no_grad()"
-        )
+    if not is_tensor:
+        if type(value) is int and not -(2**63) <= value < 2**63:
+            raise ValueError_("Overflow when unpacking long long")
+        fill_scalar(value, t._dtype)  # (PyTorch's overflow words: NaN into int64, 1e40 into float32)
     data = t._data
     view, adv_key, target = assignment(backend.module_of(data), data, key)
     advanced = adv_key is not None
+    leaf = STATE.grad_enabled and t._rg and t.grad_fn is None
+    if leaf and advanced:
+        raise AutogradError(VIEW_OF_LEAF_MESSAGE)
     source: Any = value
     if is_tensor:
         source = value._data
         shape = tuple(source.shape)
         while shape and shape[0] == 1:  # PyTorch drops the value's leading 1s first
             shape = shape[1:]
-        _check_expand(shape, target, advanced, t)
+        _check_expand(shape, target, advanced, value)
+        if advanced and value.dtype is not t._dtype and not (value.ndim == 0 and _is_mask(key)):
+            raise DTypeError(
+                f"Index put requires the source and destination dtypes match, got {t._dtype._short} for the "
+                f"destination and {value.dtype._short} for the source."
+            )
         source = source.reshape(shape)
+    if leaf:
+        raise AutogradError(VIEW_OF_LEAF_MESSAGE)  # (PyTorch writes through a view of it)
+    if STATE.grad_enabled and (t._rg or (is_tensor and value._rg)):
+        raise UnsupportedError(
+            "x[key] = value while the graph is recorded (x or value requires grad) is not supported: PyTorch "
+            "records it as CopySlices, the engine does not; use torch.where, or assign under no_grad()"
+        )
     if not getattr(data.flags, "writeable", True):
         raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
     versions.written(t)
@@ -162,7 +174,12 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
         view[...] = source
 
 
-def _check_expand(shape: tuple[int, ...], target: tuple[int, ...], advanced: bool, t: Tensor) -> None:
+def _is_mask(key: Any) -> bool:
+    """A lone boolean tensor key (PyTorch fills through it, any value dtype)."""
+    return getattr(key, "dtype", None) is not None and getattr(key.dtype, "name", "") == "bool"
+
+
+def _check_expand(shape: tuple[int, ...], target: tuple[int, ...], advanced: bool, value: Tensor) -> None:
     def show(s: tuple[int, ...]) -> str:
         return ", ".join(map(str, s))
 
@@ -175,7 +192,8 @@ def _check_expand(shape: tuple[int, ...], target: tuple[int, ...], advanced: boo
         return
     if len(shape) > len(target):
         raise ShapeError(
-            f"expand({legacy_type(t._dtype)}{{[{show(shape)}]}}, size=[{show(target)}]): the number of sizes "
+            f"expand({'CPUBoolType' if value.dtype.name == 'bool' else legacy_type(value.dtype)}{{[{show(shape)}]}}, "
+            f"size=[{show(target)}]): the number of sizes "
             f"provided ({len(target)}) must be greater or equal to the number of dimensions in the tensor "
             f"({len(shape)})"
         )

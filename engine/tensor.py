@@ -335,6 +335,8 @@ class Tensor:
                 raise ValueError_(f"invalid type: '{dtype}'")
             d, on = by_name[dtype]
             return self.to(dtype=d, device="cuda" if on else "cpu")
+        if not isinstance(dtype, DType):
+            raise ValueError_(f"invalid type: '{getattr(dtype, '__name__', dtype)}'")
         return self.to(dtype)
 
     def bool(self) -> Tensor:

@@ -163,6 +163,20 @@ SNIPPETS = {
                                  "x.backward()\n"
                                  "x.grad += 1; y = torch.tensor([3.], requires_grad=True); z = y * 1; z.retain_grad()\n"
                                  "z.backward(); z.grad.mul_(5); (y * 1).backward(); print(x.grad, z.grad, y.grad)",
+    # x[key] = value: PyTorch's order of checks, index_put's dtype rule, number conversions
+    "setitem_index_put_dtypes": "x = torch.zeros(3, dtype=torch.float64); x[[0, 1]] = torch.tensor(7.5)",
+    "setitem_mask_fill_any_dtype": "x = torch.zeros(3); x[x == 0] = torch.tensor(2.5, dtype=torch.float64); print(x)",
+    "setitem_expand_names_value": "x = torch.zeros(6, dtype=torch.int64); x[0] = torch.tensor([True, False])",
+    "setitem_nan_into_int": "x = torch.zeros(3, dtype=torch.int64); x[0] = float('nan')",
+    "setitem_overflow_float": "x = torch.zeros(3); x[0] = 1e40",
+    "setitem_big_int": "x = torch.zeros(3); x[0] = 2**63",
+    "setitem_leaf_shape_first": "x = torch.arange(12.).reshape(3, 4).requires_grad_()\n"
+                                "x[0] = torch.tensor([1., 2., 3.])",
+    "setitem_leaf_advanced": "x = torch.arange(12.).reshape(3, 4).requires_grad_()\n"
+                             "x[[0]] = torch.tensor([1., 2., 3.])",
+    "setitem_graph_value_shape_first": "x = torch.zeros(3); x[0:2] = torch.ones(3, requires_grad=True)",
+    "type_refuses_python_types": "x = torch.ones(2); x.type(float)",
+    "positive_function": "x = torch.ones(2); print(torch.positive(x) is x)",
     "version_saved_after_change": "x = torch.ones(2, requires_grad=True); y = x * 2; y.add_(1); z = y * y\n"
                                   "z.sum().backward(); print(x.grad)",
 }
