@@ -11,7 +11,7 @@ import numpy as np
 
 from . import backend, dtypes
 from .dtypes import dtype as DType
-from .errors import ArgumentError, DTypeError, ShapeError, ValueError_, type_name
+from .errors import INT64_OVERFLOW, ArgumentError, DTypeError, ShapeError, ValueError_, int64_overflow, type_name
 from .ops.registry import REGISTRY, call
 from .tensor import FLOAT_ONLY_GRAD, Tensor
 from .tensor import wrap as _wrap
@@ -102,12 +102,11 @@ def _from_data(data: Any) -> np.ndarray:
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise _refusal(data)
     if arr.dtype.kind == "u" and not isinstance(data, (np.ndarray, np.generic)):  # Python ints past int64
-        raise ValueError_(_OVERFLOW)
+        raise ValueError_(INT64_OVERFLOW)
     return arr
 
 
 _SEQUENCES = (list, tuple, range)
-_OVERFLOW = "Overflow when unpacking long long"
 
 
 def _refusal(data: Any) -> Exception:
@@ -117,7 +116,7 @@ def _refusal(data: Any) -> Exception:
     if isinstance(leaf, str):
         return ArgumentError("new(): invalid data type 'str'")
     if isinstance(leaf, int):
-        return ValueError_(_OVERFLOW)
+        return int64_overflow(leaf) or ValueError_("expected sequence of equal lengths")
     if leaf is not _NONE_FOREIGN:
         return ArgumentError(f"Could not infer dtype of {type_name(leaf)}")
     sizes = []
@@ -144,7 +143,7 @@ def _foreign_leaf(obj: Any) -> Any:
     if isinstance(obj, (bool, float, np.generic, np.ndarray, Tensor)):
         return _NONE_FOREIGN
     if isinstance(obj, int):
-        return obj if not -(2**63) <= obj < 2**63 else _NONE_FOREIGN
+        return obj if int64_overflow(obj) is not None else _NONE_FOREIGN
     return obj
 
 

@@ -60,6 +60,16 @@ def type_name(value: object) -> str:
     return f"{t.__module__}.{t.__qualname__}"
 
 
+def int64_overflow(value: object) -> ValueError_ | None:
+    """PyTorch's error for a Python int it must unpack as an int64 but cannot; None when it fits."""
+    if type(value) is int and not -(2**63) <= value < 2**63:
+        return ValueError_(INT64_OVERFLOW)
+    return None
+
+
+INT64_OVERFLOW = "Overflow when unpacking long long"
+
+
 def unpack_failure(arg: str, position: int, got: str) -> str:
     """PyTorch's words for an element of an ``int[]`` argument that is not an int (``position`` from 1)."""
     return (f"argument '{arg}' failed to unpack the object at pos {position} with error "

@@ -27,7 +27,7 @@ from ._bind import operator
 from .autograd import versions
 from .autograd.grad_mode import STATE
 from .dtypes import legacy_type
-from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, ValueError_, type_name
+from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, int64_overflow, type_name
 from .ops.creation import fill_scalar
 from .ops.indexing import assignment
 from .ops.registry import REGISTRY, Op, call
@@ -136,8 +136,9 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
         kind = legacy_type(t._dtype, t.device.type == "cuda")
         raise ArgumentError(f"can't assign a {type_name(value)} to a {kind}")
     if not is_tensor:
-        if type(value) is int and not -(2**63) <= value < 2**63:
-            raise ValueError_("Overflow when unpacking long long")
+        overflow = int64_overflow(value)
+        if overflow is not None:
+            raise overflow
         fill_scalar(value, t._dtype)  # (PyTorch's overflow words: NaN into int64, 1e40 into float32)
     data = t._data
     view, adv_key, target = assignment(backend.module_of(data), data, key)

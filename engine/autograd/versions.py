@@ -62,22 +62,24 @@ def _tensors(items: Any) -> list[Any]:
     return out
 
 
+def _saved_tensors(node: Node, saved: tuple[Any, ...]) -> list[Any]:
+    """The tensors a node keeps: those it saved and those in its params (an index key's index tensors)."""
+    params = node.params
+    return _tensors(saved) + (_tensors(params.values()) if params else [])
+
+
 def _read(node: Node, saved: tuple[Any, ...]) -> tuple[list[Any], bool]:
-    """What the node's rules that will run read: the saved tensors (and those in its params: an index
-    key's index tensors), and whether its output."""
+    """What the node's rules that will run read: tensors it keeps, and whether its output."""
     reads = node.op.reads
     if reads is None:
-        params = node.params
-        return _tensors(saved) + (_tensors(params.values()) if params else []), True
+        return _saved_tensors(node, saved), True
     wanted = {i for e, r in zip(node.edges, reads, strict=False) if e is not None for i in r}
     return _tensors(t for i, t in enumerate(saved) if i in wanted), -1 in wanted
 
 
 def record(node: Node, saved: tuple[Any, ...]) -> None:
     """Remember the versions of the tensors ``node`` saved (only those not at 0: 0 is the default)."""
-    params = node.params
-    at = {id(t): t._vc[0] for t in _tensors(saved) + (_tensors(params.values()) if params else [])
-          if t._vc is not None and t._vc[0]}
+    at = {id(t): t._vc[0] for t in _saved_tensors(node, saved) if t._vc is not None and t._vc[0]}
     if at:
         _SAVED_AT[node] = at
 
