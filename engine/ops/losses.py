@@ -299,10 +299,7 @@ def _bce_double_scale(v: Any, x: Any, w: Any, red: str) -> Any:
 def _bce_backward_grad_grad_output(h: Any, out: Any, g: Any, x: Any, t: Any, w: Any, reduction: str) -> Any:
     # PyTorch's binary_cross_entropy_double_backward_grad_output (its eps of 1e-12, not a clamp)
     ggo = _bce_double_scale((x - t) / ((x + EPSILON) * (1.0 - x + EPSILON)) * h, x, w, "sum")
-    if reduction == "none":
-        return ggo
-    total = ggo.sum()
-    return total / math.prod(x.shape) if reduction == "mean" and math.prod(x.shape) else total
+    return ggo if reduction == "none" else _bce_double_scale(ggo.sum(), x, None, reduction)
 
 
 def _bce_backward_grad_self(h: Any, out: Any, g: Any, x: Any, t: Any, w: Any, reduction: str) -> Any:
@@ -313,8 +310,7 @@ def _bce_backward_grad_self(h: Any, out: Any, g: Any, x: Any, t: Any, w: Any, re
 
 def _bce_backward_grad_target(h: Any, out: Any, g: Any, x: Any, t: Any, w: Any, reduction: str) -> Any:
     # PyTorch's binary_cross_entropy_double_backward_target
-    return _bce_double_scale(-(h * g), x, w, "sum") / _op("clamp", (1.0 - x) * x, min=EPSILON) * (
-        1.0 / math.prod(x.shape) if reduction == "mean" and math.prod(x.shape) else 1.0)
+    return _bce_double_scale(-(h * g), x, w, reduction) / _op("clamp", (1.0 - x) * x, min=EPSILON)
 
 
 # binary_cross_entropy's derivative is an op of its own (PyTorch's binary_cross_entropy_backward), so
