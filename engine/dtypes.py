@@ -45,20 +45,21 @@ BY_NAME: dict[str, dtype] = {d.name: d for d in ALL}
 BY_NAME.update({"float": float32, "double": float64, "half": float16, "int": int32, "long": int64})
 _BY_NP: dict[np.dtype[Any], dtype] = {d.np: d for d in ALL}
 
-_default_float = float32
+# the default float dtype, in a box: modules that key memos by it read DEFAULT_FLOAT[0] (a module global
+# of theirs and an index: cheaper per op than an attribute of this module)
+DEFAULT_FLOAT: list[dtype] = [float32]
 
 
 def get_default_dtype() -> dtype:
     """The dtype Python floats and float factories become (float32 unless changed)."""
-    return _default_float
+    return DEFAULT_FLOAT[0]
 
 
 def set_default_dtype(d: dtype) -> None:
     """Set the default floating dtype, as ``torch.set_default_dtype``."""
-    global _default_float
     if not isinstance(d, dtype) or not d.is_floating_point:
         raise TypeError("only floating-point types are supported as the default type")
-    _default_float = d
+    DEFAULT_FLOAT[0] = d
 
 
 def legacy_type(d: dtype, cuda: bool = False) -> str:
@@ -116,7 +117,7 @@ def scalar_dtype(value: object) -> dtype:
         raise UnsupportedError(
             "complex numbers are not supported: the engine's dtypes are real (float and integer) and bool"
         )
-    return _default_float
+    return DEFAULT_FLOAT[0]
 
 
 def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
@@ -164,11 +165,11 @@ def result_type(*operands: Any) -> dtype:
             wrapped = d if wrapped is None else promote_types(wrapped, d)
     out = _combine(dim, _combine(zero, wrapped))
     assert out is not None, "result_type needs at least one operand"
-    if _default_float is float32:
+    if DEFAULT_FLOAT[0] is float32:
         _result_cache[key] = out
     return out
 
 
 def float_result(d: dtype) -> dtype:
     """The dtype of a floating op (``exp``, ``div``) on ``d``: integers become the default float."""
-    return d if d.is_floating_point else _default_float
+    return d if d.is_floating_point else DEFAULT_FLOAT[0]

@@ -28,7 +28,7 @@ import numpy as np
 from .._warnings import warn as _warn
 from ..backend import module_of
 from ..errors import AutogradError, ShapeError, ValueError_, type_name
-from .grad_mode import STATE, quiet_enter, quiet_exit
+from .grad_mode import mode, quiet_enter, quiet_exit, reset_mode, set_mode
 from .node import FREED_MESSAGE, Node
 from .versions import ACTIVE as VERSIONS_ACTIVE
 from .versions import check as check_versions
@@ -205,22 +205,21 @@ def run(
     out = g = node = prev = None  # (holding no gradient here: see below)
     if targets is not None:
         p.needed, p.target_leaves, p.target_nodes = _needed(_topological([n for _, n in p.heap]), targets)
-    state = STATE
-    prev_mode = state.grad_enabled
-    state.grad_enabled = create_graph
+    # the deadline is this thread's (a token it holds can still expire or be cancelled)
+    deadline = mode()[1]
+    recording = set_mode((create_graph, deadline))
     quiet = quiet_enter()
     try:
-        # the deadline is this thread's (a token it holds can still expire or be cancelled)
         if arrays and p.needed is None:
-            _drain_arrays(p, state.deadline)
+            _drain_arrays(p, deadline)
         else:
-            _drain(p, state.deadline)
+            _drain(p, deadline)
         # the pass succeeded: now write .grad, all at once (nothing here holds another reference
         # to a gradient, so that one nobody else holds can become .grad without a copy)
         _write_grads(p.reached, p.retained, create_graph, accumulate)
     finally:
         quiet_exit(quiet)
-        state.grad_enabled = prev_mode
+        reset_mode(recording)
     return p.reached
 
 
@@ -352,7 +351,8 @@ def _drain_arrays(p: _Pass, deadline: Any) -> None:
     sum_to_array = _sum_to_array
     while heap:
         node = heappop(heap)[1]
-        g = pending.pop(node)
+        g = pending[node]  # (subscripts and `in`, not .pop/.get: cheaper once compiled)
+        del pending[node]
         if deadline is not None and time.monotonic() > deadline:
             raise _deadline_error()
         fast, saves_inputs, frees, rules = node.op._hot_backward
@@ -396,11 +396,10 @@ def _drain_arrays(p: _Pass, deadline: Any) -> None:
                 dnp = dt.np
                 if r.dtype is not dnp and r.dtype != dnp:
                     r = r.astype(dnp)  # what ``gi.to(dt)`` does
-                prev = pending.get(e)
-                if prev is None:
+                if e not in pending:
                     pending[e] = r
                     heappush(heap, (-e.seq, e))
-                elif type(prev) is ndarray:
+                elif type(prev := pending[e]) is ndarray:
                     s = prev + r  # the engine's add (same dtype and shape), without the op around it
                     pending[e] = s if type(s) is ndarray else np.asarray(s)
                 else:
@@ -415,11 +414,12 @@ def _drain_arrays(p: _Pass, deadline: Any) -> None:
                     r = r.astype(dnp)
                 # (the incoming gradient itself, when it is a tensor passed on as it is)
                 gi = g if r is gd and g is not gd else wrap(r, dt, None)
-                hit = reached.get(id(e))
-                if hit is None:
-                    reached[id(e)] = [e, gi]
-                else:
+                key = id(e)
+                if key in reached:
+                    hit = reached[key]
                     hit[1] = _plus(hit[1], gi, True)
+                else:
+                    reached[key] = [e, gi]
 
 
 def _deadline_error() -> Exception:
@@ -640,11 +640,13 @@ _SEEDS: dict[tuple[Any, tuple[int, ...]], np.ndarray] = {}
 
 
 def _seed(dt: Any, shape: tuple[int, ...]) -> np.ndarray:
-    one = _SEEDS.get((dt, shape))
-    if one is None:
-        one = np.ones(shape, dt.np)
-        one.flags.writeable = False
-        _SEEDS[(dt, shape)] = one
+    try:  # (a subscript: cheaper than .get once compiled)
+        return _SEEDS[(dt, shape)]
+    except KeyError:
+        pass
+    one = np.ones(shape, dt.np)
+    one.flags.writeable = False
+    _SEEDS[(dt, shape)] = one
     return one
 
 

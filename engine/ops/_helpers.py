@@ -86,11 +86,13 @@ def number_array(value: Any, dt: Any) -> Any:
     equal to itself), a number the dtype cannot take, and new numbers once the dtype's memo is
     full come back as they are.
     """
+    kind = type(value)
+    if kind is float or kind is int or kind is bool:  # (not NumPy scalars: equal keys, other promotion)
+        try:  # (subscripts: cheaper than .get once compiled)
+            return _NUMBER_ARRAYS[dt][value]
+        except KeyError:
+            pass
     memo = _NUMBER_ARRAYS.get(dt)
-    if memo is not None and type(value) in _NUMBER_TYPES:
-        hit = memo.get(value)
-        if hit is not None:
-            return hit
     if (type(value) not in _NUMBER_TYPES or value == 0 or value != value
             or getattr(dt, "kind", None) != "f"):
         return value

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import backend, dtypes
-from ..autograd.grad_mode import ERRSTATE, QUIET, STATE, quiet_enter, quiet_exit
+from .. import backend
+from ..autograd.grad_mode import ERRSTATE, QUIET, mode, quiet_enter, quiet_exit
 from ..autograd.node import Node, TensorMeta
+from ..dtypes import DEFAULT_FLOAT as _DEFAULT_FLOAT
 from ..dtypes import dtype as DType
 from ..errors import (
     ArgumentError,
@@ -419,9 +420,9 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     without them. Everything else takes ``_apply_general``, the same steps for any call.
     ``params`` is read, never changed.
     """
-    state = STATE
-    if state.deadline is not None:
-        _check_deadline(state.deadline)
+    grad_enabled, deadline = mode()
+    if deadline is not None:
+        _check_deadline(deadline)
     (plain, n_in, memo, memo_any, fast_params, forward, vjp, name, saves_inputs, saves_output, scalars,
      number_arrays) = op._hot
     x: Any = ins[0] if ins else None
@@ -432,10 +433,11 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         return _apply_general(op, ins, params)
     if memo is not None and not (memo_any or params is fast_params):
         memo = None
+    xd = x._dtype  # (each attribute read once: a read costs more than a local once compiled)
     if n_in == 1:
         # -- one input ------------------------------------------------------------------
         if memo is not None:
-            key: Any = (dtypes._default_float, x._dtype, not data.ndim)
+            key: Any = (_DEFAULT_FLOAT[0], xd, not data.ndim)
             try:  # (a subscript: cheaper than .get once compiled)
                 hit = memo[key]
             except KeyError:
@@ -443,7 +445,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
             compute, out_dtype = hit
         else:
             compute, out_dtype = op.dtype(x, **params)
-        a = data if compute is None or x._dtype is compute else data.astype(compute.np)
+        a = data if compute is None or xd is compute else data.astype(compute.np)
         token = None if _errstate_get() is QUIET else _errstate_set(QUIET)
         try:
             out = forward(np, a) if params is fast_params or not params else forward(np, a, **params)
@@ -459,7 +461,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         out_np = out_dtype.np
         if out.dtype is not out_np and out.dtype != out_np:
             out = out.astype(out_np)
-        if not x._rg or not state.grad_enabled or vjp is None:
+        if not x._rg or not grad_enabled or vjp is None:
             return _wrap(out, out_dtype, None)
         if not out_dtype.is_floating_point:
             return _not_floating(op, out, out_dtype)
@@ -468,11 +470,11 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         if saves_inputs:
             node = Node(op, name, ins, params, (x.grad_fn or x,), (),
                         out if saves_output else None, (out.shape, out_dtype),
-                        (data,) if x._dtype is out_dtype else None)
+                        (data,) if xd is out_dtype else None)
         else:
             m = _new_meta(TensorMeta)  # _meta(x), inline
             m.shape = data.shape
-            m.dtype = x._dtype
+            m.dtype = xd
             m.requires_grad = True
             m.device = _CPU
             node = Node(op, name, (m,), params, (x.grad_fn or x,), (),
@@ -486,12 +488,14 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         ydata = y._data
         if type(ydata) is not _ndarray:
             return _apply_general(op, ins, params)
+        yd = y._dtype
         if memo is not None:
-            key = (dtypes._default_float, x._dtype, not data.ndim, y._dtype, not ydata.ndim)
+            key = (_DEFAULT_FLOAT[0], xd, not data.ndim, yd, not ydata.ndim)
     elif (ty is float or ty is int or ty is bool) and scalars:
         ydata = y
+        yd = None
         if memo is not None:
-            key = (dtypes._default_float, x._dtype, not data.ndim, ty)
+            key = (_DEFAULT_FLOAT[0], xd, not data.ndim, ty)
     else:
         return _apply_general(op, ins, params)
     if memo is not None:
@@ -502,11 +506,11 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         compute, out_dtype = hit
     else:
         compute, out_dtype = op.dtype(x, y, **params)
-    a = data if compute is None or x._dtype is compute else data.astype(compute.np)
-    if ty is _Tensor:
-        b = ydata if compute is None or y._dtype is compute else ydata.astype(compute.np)
+    a = data if compute is None or xd is compute else data.astype(compute.np)
+    if yd is not None:
+        b = ydata if compute is None or yd is compute else ydata.astype(compute.np)
     elif number_arrays and (params is fast_params or not params):
-        b = number_array(y, (x._dtype if compute is None else compute).np)
+        b = number_array(y, (xd if compute is None else compute).np)
     else:
         b = ydata
     token = None if _errstate_get() is QUIET else _errstate_set(QUIET)
@@ -524,31 +528,33 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     out_np = out_dtype.np
     if out.dtype is not out_np and out.dtype != out_np:
         out = out.astype(out_np)
-    if not (x._rg or (ty is _Tensor and y._rg)) or not state.grad_enabled or vjp is None:
+    xrg = x._rg
+    yrg = yd is not None and y._rg
+    if not (xrg or yrg) or not grad_enabled or vjp is None:
         return _wrap(out, out_dtype, None)
     if not out_dtype.is_floating_point:
         return _not_floating(op, out, out_dtype)
     if name is None:
         name = op.grad_fn(*ins, **params)  # type: ignore[operator]
-    ex = x.grad_fn or (x if x._rg else None)
-    if ty is _Tensor:
-        edges: tuple[Any, ...] = (ex, y.grad_fn or (y if y._rg else None))
+    ex = x.grad_fn or (x if xrg else None)
+    if yd is not None:
+        edges: tuple[Any, ...] = (ex, y.grad_fn or (y if yrg else None))
         positions: tuple[int, ...] = ()  # (of Python numbers among the inputs)
-        uniform = x._dtype is out_dtype and y._dtype is out_dtype
+        uniform = xd is out_dtype and yd is out_dtype
     else:
         edges = (ex, None)
         positions = _SECOND
-        uniform = x._dtype is out_dtype
+        uniform = xd is out_dtype
     if saves_inputs:
         node = Node(op, name, ins, params, edges, positions, out if saves_output else None,
                     (out.shape, out_dtype), (data, ydata) if uniform else None)
     else:
         m = _new_meta(TensorMeta)  # _meta(x), inline
         m.shape = data.shape
-        m.dtype = x._dtype
-        m.requires_grad = x._rg
+        m.dtype = xd
+        m.requires_grad = xrg
         m.device = _CPU
-        node = Node(op, name, (m, _meta(y) if ty is _Tensor else y), params, edges, positions,
+        node = Node(op, name, (m, _meta(y) if yd is not None else y), params, edges, positions,
                     out if saves_output else None, (out.shape, out_dtype))
     return _wrap(out, out_dtype, node)
 
@@ -635,7 +641,7 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     # dtypes: (compute dtype or None, out dtype)
     memo = op._dtype_memo
     if memo is not None and (op._memo_any or params is op._fast_params):
-        parts: list[Any] = [dtypes._default_float]
+        parts: list[Any] = [_DEFAULT_FLOAT[0]]
         for t in ins:
             if isinstance(t, Tensor):
                 parts.append(t._dtype)
@@ -671,7 +677,7 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     out_np = out_dtype.np
     if out.dtype is not out_np and out.dtype != out_np:
         out = out.astype(out_np)
-    if not requires or op.vjp is None or not STATE.grad_enabled:
+    if not requires or op.vjp is None or not mode()[0]:
         return _wrap(out, out_dtype, None)
     if not out_dtype.is_floating_point:
         return _not_floating(op, out, out_dtype)

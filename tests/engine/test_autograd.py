@@ -440,6 +440,40 @@ def test_grad_mode_is_per_thread() -> None:
     same(program)
 
 
+def test_grad_mode_and_deadline_are_per_asyncio_task() -> None:
+    """The engine's mode is a context variable (as NumPy's error state): one task's ``no_grad`` or
+    deadline is not another's, where a thread-local would leak it to every task on the loop's thread."""
+    import asyncio
+
+    from engine.autograd.grad_mode import STATE
+
+    async def main() -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        entered, release = asyncio.Event(), asyncio.Event()
+        x = engine.ones(1, requires_grad=True)
+
+        async def quiet_task() -> None:
+            with engine.no_grad():
+                STATE.deadline = 0.0
+                entered.set()
+                await release.wait()
+                seen["task inside"] = (engine.is_grad_enabled(), STATE.deadline)
+
+        task = asyncio.create_task(quiet_task())
+        await entered.wait()
+        seen["other task"] = (engine.is_grad_enabled(), STATE.deadline, (x * 2).requires_grad)
+        release.set()
+        await task
+        seen["after"] = (engine.is_grad_enabled(), STATE.deadline)
+        return seen
+
+    assert asyncio.run(main()) == {
+        "task inside": (False, 0.0),
+        "other task": (True, None, True),
+        "after": (True, None),
+    }
+
+
 def test_backward_under_no_grad_still_runs() -> None:
     def program(t: Any) -> Any:
         x = leaf(t, [1.0, 2.0])
