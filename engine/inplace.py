@@ -37,6 +37,12 @@ if TYPE_CHECKING:
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
 VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
+NO_GRAD_VIEW_MESSAGE = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this "
+    "use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view "
+    "and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both "
+    "outside (if you want the inplace to be tracked)."
+)
 OVERLAP_MESSAGE = (
     "unsupported operation: more than one element of the written-to tensor refers to a single memory "
     "location. Please clone() the tensor before performing the operation."
@@ -54,9 +60,6 @@ METHODS = {
     "round_": "round", "trunc_": "trunc", "clamp_": "clamp", "clip_": "clamp", "remainder_": "remainder",
     "atan2_": "atan2", "arctan2_": "atan2", "floor_divide_": "floor_divide",
 }
-# the ops whose result can share its input's memory (a view), as PyTorch's views do
-VIEW_OPS = frozenset(("reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "t", "permute", "expand",
-                      "narrow", "index", "broadcast_to"))
 # the augmented assignments: ``x += y`` is ``x.add_(y)``
 OPERATORS = {
     "__iadd__": "add_", "__isub__": "sub_", "__imul__": "mul_", "__itruediv__": "div_", "__ipow__": "pow_",
@@ -76,8 +79,10 @@ def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]
     source = t
     node = t.grad_fn
     if records:
-        if node is not None and node.op.name in VIEW_OPS and data.base is not None:
-            if any(type(e) is type(t) and e._rg for e in node.edges):
+        if t._base is not None:  # (a view: ``Op.view``)
+            if t._no_grad_view:
+                raise AutogradError(NO_GRAD_VIEW_MESSAGE)
+            if node is not None and any(type(e) is type(t) and e._rg for e in node.edges):
                 raise AutogradError(VIEW_OF_LEAF_MESSAGE)
             raise UnsupportedError(
                 "an in-place operation on a view (a slice, a reshape, a transpose, ...) is not supported "

@@ -74,6 +74,8 @@ class Tensor:
     _retains_grad: bool = False
     _accumulator: Any = None  # a weak reference to its AccumulateGrad node, once asked for
     _vc: list[Any] | None = None  # its version counter, once one is needed (autograd.versions)
+    _base: Tensor | None = None  # a view's base (the tensor it shares memory with, itself no view), as PyTorch's
+    _no_grad_view: bool = False  # a view made in no_grad mode (an in-place op on it is not recorded)
 
     if TYPE_CHECKING:  # the op methods and operators are attached from the registry (engine._bind)
         def __getattr__(self, name: str) -> Any: ...

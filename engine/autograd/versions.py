@@ -1,16 +1,15 @@
 """Version counters: PyTorch's check that what backward reads was not changed in place since it was saved.
 
-Each in-place op adds one to its tensor's version (``Tensor._version``); a tensor and the
-tensors ``detach()`` made of it share one counter, as in PyTorch (``.data`` gets a fresh one, as
-in PyTorch, so writes through it go unnoticed). A graph node remembers the versions of the
-tensors it saved, and of its own output once that is written in place, and backward refuses,
-with PyTorch's words, to read one that has moved on: only what the rules that will run read
-(``Op.reads``: ``x ** 2`` reads its input, not its output, so ``(x ** 2).add_(1)`` is fine).
+Each in-place op adds one to its tensor's version (``Tensor._version``); a tensor, its views (a
+slice, a reshape: ``Tensor._base``) and the tensors ``detach()`` made of them share one counter,
+as in PyTorch (``.data`` gets a fresh one, as in PyTorch, so writes through it go unnoticed). A
+graph node remembers the versions of the tensors it saved, and of its own output once that is
+written in place, and backward refuses, with PyTorch's words, to read one that has moved on: only
+what the rules that will run read (``Op.reads``: ``x ** 2`` reads its input, not its output, so
+``(x ** 2).add_(1)`` is fine).
 
 Until the first in-place op of the process every version is 0: nodes remember nothing and
 backward checks nothing (``ACTIVE``), so graphs that never meet an in-place op pay nothing.
-A view made by an op (a slice, a reshape) shares its base's memory but not its counter: writing
-through it is not caught here.
 """
 
 from __future__ import annotations
@@ -38,16 +37,26 @@ _NODE_SUFFIX = re.compile(r"Backward(\d*)$")  # PyTorch's words drop it, and an 
 
 def counter(t: Tensor) -> list[Any]:
     """``t``'s counter, made on first need: ``[version, weak reference to the tensor it was made for]``,
-    one list shared with the tensors detached from it (a write through one of them is that tensor's)."""
+    one list shared with its base's views and the tensors detached from them (a write through one of
+    them is the base's)."""
+    base = t._base
+    if base is not None:
+        t = base
     vc = t._vc
     if vc is None:
         vc = t._vc = [0, weakref.ref(t)]
     return vc
 
 
+def _existing(t: Tensor) -> list[Any] | None:
+    """``t``'s counter if it has one yet (a view's is its base's)."""
+    base = t._base
+    return (t if base is None else base)._vc
+
+
 def version(t: Tensor) -> int:
     """How many in-place ops ``t`` (or a tensor sharing its counter) has had."""
-    vc = t._vc
+    vc = _existing(t)
     return 0 if vc is None else vc[0]
 
 
@@ -79,7 +88,7 @@ def _read(node: Node, saved: tuple[Any, ...]) -> tuple[list[Any], bool]:
 
 def record(node: Node, saved: tuple[Any, ...]) -> None:
     """Remember the versions of the tensors ``node`` saved (only those not at 0: 0 is the default)."""
-    at = {id(t): t._vc[0] for t in _saved_tensors(node, saved) if t._vc is not None and t._vc[0]}
+    at = {id(t): v for t in _saved_tensors(node, saved) if (v := version(t))}
     if at:
         _SAVED_AT[node] = at
 
@@ -91,7 +100,7 @@ def written(t: Tensor) -> None:
     vc = counter(t)
     for holder in (t, vc[1]()):
         node = None if holder is None else holder.grad_fn
-        if node is not None and node._out is not None and node._out is t._data and node not in _OUTPUT_AT:
+        if node is not None and node._out is not None and node._out is holder._data and node not in _OUTPUT_AT:
             _OUTPUT_AT[node] = (holder, vc[0])
     vc[0] += 1
 
@@ -101,7 +110,7 @@ def check(node: Node, saved: tuple[Any, ...]) -> None:
     at = _SAVED_AT.get(node)
     tensors, reads_output = _read(node, saved)
     for t in tensors:
-        vc = t._vc
+        vc = _existing(t)
         if vc is not None:
             expected = at.get(id(t), 0) if at else 0
             if vc[0] != expected:
@@ -117,6 +126,8 @@ def _message(t: Tensor, now: int, expected: int, output_of: Node | None) -> str:
     node = output_of if output_of is not None else t.grad_fn
     name = "" if node is None else _NODE_SUFFIX.sub(lambda m: "" if m.group(1) in ("", "0") else m.group(1),
                                                      node.name())
+    if output_of is None and node is not None and t._base is not None:
+        name = "AsStrided"  # (PyTorch remakes a view's grad_fn as AsStridedBackward0 once its version moved)
     which = "" if node is None else f", which is output 0 of {name},"
     return (
         f"one of the variables needed for gradient computation has been modified by an inplace operation: "

@@ -452,7 +452,7 @@ def scatter_back(g: Any, indices: Any, shape: Shape) -> Any:
 
 
 defop(
-    name="index", forward=_index, inputs=("input",), namespace="tensor", saves="none",
+    name="index", view=True, forward=_index, inputs=("input",), namespace="tensor", saves="none",
     shape=index_shape, dtype=same_dtype,
     vjp=(lambda g, out, x, indices: scatter_back(g, _as_tuple(indices), x.shape),),
     grad_fn=_index_name,

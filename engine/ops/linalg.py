@@ -459,7 +459,7 @@ def _t(xp: Any, input: Any) -> Any:
 
 
 defop(
-    name="t", forward=_t, method="t", saves="none", shape=_check_t, dtype=_same,
+    name="t", view=True, forward=_t, method="t", saves="none", shape=_check_t, dtype=_same,
     vjp=(lambda g, out, x: g.t(),), grad_fn="TBackward0",
     doc="Transpose of a tensor of at most 2 dims (0-D and 1-D come back as they are).",
     flops=lambda s: 0.0,
@@ -485,7 +485,7 @@ def _transpose(xp: Any, input: Any, dim0: int, dim1: int) -> Any:
 
 
 defop(
-    name="transpose", forward=_transpose, method="transpose", saves="none",
+    name="transpose", view=True, forward=_transpose, method="transpose", saves="none",
     shape=_transpose_shape, dtype=_same,
     vjp=(lambda g, out, x, dim0, dim1: g.transpose(dim0, dim1),), grad_fn="TransposeBackward0",
     fast_vjp=(lambda g, out, ins, p: _transpose(np, g, p["dim0"], p["dim1"]),),
@@ -519,7 +519,7 @@ def _permute(xp: Any, input: Any, dims: Any) -> Any:
 
 
 defop(
-    name="permute", forward=_permute,
+    name="permute", view=True, forward=_permute,
     method="permute", varargs="dims", saves="none",
     shape=lambda s, dims: tuple(s[p] for p in _permutation(len(s), dims)), dtype=_same,
     vjp=(_permute_grad,), grad_fn="PermuteBackward0",

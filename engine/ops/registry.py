@@ -156,6 +156,9 @@ class Op:
     # (``autograd.versions``) looks only at those whose rule will run, as PyTorch saves only what
     # the wanted derivatives read (``x * 2`` does not read x); None: every saved input
     reads: tuple[tuple[int, ...], ...] | None = None
+    # its result can share its input's memory (a slice, a reshape, a transpose), as PyTorch's views
+    # do: where it does, the result is a view (``Tensor._base``) and shares its base's version counter
+    view: bool = False
     params: tuple[Param, ...] = field(default=(), init=False)
     # derived in __post_init__
     _n_in: int = field(default=0, init=False, repr=False)
@@ -224,7 +227,7 @@ class Op:
         # Op's fields are not reassigned after this)
         self._hot = (self._plain, self._n_in, self._dtype_memo, self._memo_any, self._fast_params,
                      self.forward, self.vjp, self._name, self._saves_inputs, self._saves_output,
-                     self.scalars, self.number_arrays)
+                     self.scalars, self.number_arrays, self.view)
         self._hot_backward = (self.fast_vjp, self._saves_inputs, self._frees, self.vjp)
         if self.fast_vjp is not None:
             assert self.vjp is not None and len(self.fast_vjp) == len(self.vjp) and not self.list_input, (
@@ -424,7 +427,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     if deadline is not None:
         _check_deadline(deadline)
     (plain, n_in, memo, memo_any, fast_params, forward, vjp, name, saves_inputs, saves_output, scalars,
-     number_arrays) = op._hot
+     number_arrays, view) = op._hot
     x: Any = ins[0] if ins else None
     if not (plain and type(x) is _Tensor):
         return _apply_general(op, ins, params)
@@ -462,24 +465,28 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         if out.dtype is not out_np and out.dtype != out_np:
             out = out.astype(out_np)
         if not x._rg or not grad_enabled or vjp is None:
-            return _wrap(out, out_dtype, None)
-        if not out_dtype.is_floating_point:
+            t = _wrap(out, out_dtype, None)
+        elif not out_dtype.is_floating_point:
             return _not_floating(op, out, out_dtype)
-        if name is None:
-            name = op.grad_fn(*ins, **params)  # type: ignore[operator]
-        if saves_inputs:
-            node = Node(op, name, ins, params, (x.grad_fn or x,), (),
-                        out if saves_output else None, (out.shape, out_dtype),
-                        (data,) if xd is out_dtype else None)
         else:
-            m = _new_meta(TensorMeta)  # _meta(x), inline
-            m.shape = data.shape
-            m.dtype = xd
-            m.requires_grad = True
-            m.device = _CPU
-            node = Node(op, name, (m,), params, (x.grad_fn or x,), (),
-                        out if saves_output else None, (out.shape, out_dtype))
-        return _wrap(out, out_dtype, node)
+            if name is None:
+                name = op.grad_fn(*ins, **params)  # type: ignore[operator]
+            if saves_inputs:
+                node = Node(op, name, ins, params, (x.grad_fn or x,), (),
+                            out if saves_output else None, (out.shape, out_dtype),
+                            (data,) if xd is out_dtype else None)
+            else:
+                m = _new_meta(TensorMeta)  # _meta(x), inline
+                m.shape = data.shape
+                m.dtype = xd
+                m.requires_grad = True
+                m.device = _CPU
+                node = Node(op, name, (m,), params, (x.grad_fn or x,), (),
+                            out if saves_output else None, (out.shape, out_dtype))
+            t = _wrap(out, out_dtype, node)
+        if view:
+            _mark_view(t, x, grad_enabled)
+        return t
 
     # -- two inputs: a tensor and a tensor on the same device, or a Python number ----------
     y = ins[1]
@@ -557,6 +564,20 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         node = Node(op, name, (m, _meta(y) if yd is not None else y), params, edges, positions,
                     out if saves_output else None, (out.shape, out_dtype))
     return _wrap(out, out_dtype, node)
+
+
+def _mark_view(t: Tensor, x: Tensor, grad_enabled: bool) -> None:
+    """A view op's result that shares ``x``'s memory is a view of it, as in PyTorch: ``t._base`` is
+    the tensor that is no view (so their writes in place count on one version counter); one made in
+    no_grad mode is marked (PyTorch refuses to record an in-place op on it)."""
+    data = t._data
+    x_data = x._data
+    owner = x_data.base
+    if data is x_data or data.base is (x_data if owner is None else owner):  # (NumPy's base: the owner)
+        root = x._base
+        t._base = x if root is None else root
+        if not grad_enabled:
+            t._no_grad_view = True
 
 
 def _check_deadline(deadline: Any) -> None:
@@ -678,7 +699,10 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     if out.dtype is not out_np and out.dtype != out_np:
         out = out.astype(out_np)
     if not requires or op.vjp is None or not mode()[0]:
-        return _wrap(out, out_dtype, None)
+        t = _wrap(out, out_dtype, None)
+        if op.view:
+            _mark_view(t, first, mode()[0])
+        return t
     if not out_dtype.is_floating_point:
         return _not_floating(op, out, out_dtype)
 
@@ -696,7 +720,10 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         arrays = _uniform_arrays(ins, out_dtype)
     node = Node(op, name, saved, params, edges, scalars, out if op._saves_output else None,
                 (out.shape, out_dtype), arrays)
-    return _wrap(out, out_dtype, node)
+    t = _wrap(out, out_dtype, node)
+    if op.view:
+        _mark_view(t, first, True)
+    return t
 
 
 def _uniform_arrays(ins: tuple[Any, ...], dt: DType) -> tuple[Any, ...] | None:

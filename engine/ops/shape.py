@@ -180,7 +180,7 @@ def _reshape(xp: Any, input: Any, shape: Any) -> Any:
 
 
 defop(
-    name="reshape", forward=_reshape, method="reshape", varargs="shape", saves="none",
+    name="reshape", view=True, forward=_reshape, method="reshape", varargs="shape", saves="none",
     shape=_reshape_shape, dtype=same_dtype,
     vjp=(lambda g, out, x, shape: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,),
     grad_fn=lambda x, shape: _reshape_name(x, _reshape_shape(tuple(x.shape), shape)),
@@ -200,7 +200,7 @@ def _view(xp: Any, input: Any, size: Any) -> Any:
 
 
 defop(
-    name="view", forward=_view, method="view", varargs="size", namespace="tensor", saves="none",
+    name="view", view=True, forward=_view, method="view", varargs="size", namespace="tensor", saves="none",
     shape=_view_shape, dtype=same_dtype,
     vjp=(lambda g, out, x, size: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,), grad_fn="ViewBackward0",
     doc="The same data in a new shape (one dim may be -1), as a view; refuses strides that need a copy.",
@@ -235,7 +235,7 @@ def _flatten_identity(x: Any, start_dim: Any = 0, end_dim: Any = -1) -> bool:
 
 
 defop(
-    name="flatten", forward=_flatten, method="flatten", saves="none",
+    name="flatten", view=True, forward=_flatten, method="flatten", saves="none",
     shape=flatten_shape, dtype=same_dtype, identity=_flatten_identity,
     vjp=(lambda g, out, x, start_dim, end_dim: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,),
     grad_fn=lambda x, start_dim=0, end_dim=-1: _reshape_name(x, flatten_shape(x.shape, start_dim, end_dim)),
@@ -279,7 +279,7 @@ def _squeeze_name(x: Any, dim: Any = None) -> str:
 
 
 defop(
-    name="squeeze", forward=_squeeze, method="squeeze", varargs="dim", pack_single=False, saves="none",
+    name="squeeze", view=True, forward=_squeeze, method="squeeze", varargs="dim", pack_single=False, saves="none",
     shape=squeeze_shape, dtype=same_dtype,
     vjp=(lambda g, out, x, dim: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,), grad_fn=_squeeze_name,
     doc="Dims of size 1 removed: all of them, or those of dim (an int or a tuple) that have size 1.",
@@ -300,7 +300,7 @@ def _unsqueeze(xp: Any, input: Any, dim: int) -> Any:
 
 
 defop(
-    name="unsqueeze", forward=_unsqueeze, method="unsqueeze", saves="none",
+    name="unsqueeze", view=True, forward=_unsqueeze, method="unsqueeze", saves="none",
     shape=unsqueeze_shape, dtype=same_dtype,
     vjp=(lambda g, out, x, dim: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,), grad_fn="UnsqueezeBackward0",
     doc="A dim of size 1 inserted at dim (in [-ndim-1, ndim]).",
@@ -347,7 +347,7 @@ def _expand(xp: Any, input: Any, size: Any) -> Any:
 
 # The gradient of a broadcast is the incoming one: the engine's sum_to sums it back.
 defop(
-    name="expand", forward=_expand, method="expand", varargs="size", namespace="tensor", saves="none",
+    name="expand", view=True, forward=_expand, method="expand", varargs="size", namespace="tensor", saves="none",
     shape=expand_shape, dtype=same_dtype, vjp=(lambda g, out, x, size: g,), fast_vjp=(_same_fast,),
     grad_fn="ExpandBackward0",
     doc="A broadcast view with dims of size 1 repeated to ``size`` (-1 keeps a dim).",
@@ -359,7 +359,7 @@ def _broadcast_to(xp: Any, input: Any, size: Any) -> Any:
 
 
 defop(
-    name="broadcast_to", forward=_broadcast_to, method="broadcast_to",
+    name="broadcast_to", view=True, forward=_broadcast_to, method="broadcast_to", varargs="size",
     saves="none", shape=lambda s, size: expand_shape(s, ints_argument(size, "broadcast_to", "size")),
     dtype=same_dtype, vjp=(lambda g, out, x, size: g,), fast_vjp=(_same_fast,), grad_fn="ExpandBackward0",
     doc="``input`` broadcast to ``size``, as ``expand``.",
@@ -574,7 +574,7 @@ def _narrow(xp: Any, input: Any, dim: int, start: Any, length: int) -> Any:
 
 
 defop(
-    name="narrow", forward=_narrow, method="narrow", saves="none",
+    name="narrow", view=True, forward=_narrow, method="narrow", saves="none",
     overloads=("(Tensor input, int dim, Tensor start, int length)", "(Tensor input, int dim, int start, int length)"),
     shape=narrow_shape, dtype=same_dtype,
     vjp=(lambda g, out, x, dim, start, length: scatter_back(g, _narrow_key(x.shape, dim, start, length), x.shape),),

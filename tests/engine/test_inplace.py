@@ -179,6 +179,60 @@ SNIPPETS = {
     "positive_function": "x = torch.ones(2); print(torch.positive(x) is x)",
     "version_saved_after_change": "x = torch.ones(2, requires_grad=True); y = x * 2; y.add_(1); z = y * y\n"
                                   "z.sum().backward(); print(x.grad)",
+    # views (a slice, a reshape, ...: Tensor._base) share their base's version counter
+    "view_write_changes_saved_output": "x = torch.ones(3, requires_grad=True); y = x.exp()\n"
+                                       "with torch.no_grad(): y[0:2].mul_(2)\n"
+                                       "y.sum().backward()",
+    "view_write_changes_saved_input": "x = torch.ones(2, 3, requires_grad=True); y = x * 2; z = y * y\n"
+                                      "with torch.no_grad(): y.reshape(6).add_(1)\n"
+                                      "z.sum().backward()",
+    "base_write_changes_saved_view": "x = torch.ones(3, requires_grad=True); y = x * 1; v = y[1:]; z = v * v\n"
+                                     "with torch.no_grad(): y.add_(1)\n"
+                                     "z.sum().backward()",
+    "transposed_view_saved": "x = torch.ones(2, 3, requires_grad=True); y = x * 1; v = y.t(); z = v * v\n"
+                             "with torch.no_grad(): y.mul_(3)\n"
+                             "z.sum().backward()",
+    "expanded_view_saved": "x = torch.ones(2, requires_grad=True); y = x * 1; e = y.expand(3, 2); z = e * e\n"
+                           "with torch.no_grad(): y.add_(1)\n"
+                           "z.sum().backward()",
+    "view_of_view_shares": "x = torch.ones(4); v = x.reshape(2, 2)[0]; w = v.unsqueeze(0); w.add_(1)\n"
+                           "print(x._version, v._version, w._version, x, w._base is x, v._base is x)",
+    "setitem_through_view": "x = torch.ones(3, requires_grad=True); y = x.exp()\n"
+                            "with torch.no_grad(): v = y[1:]; v[0] = 5.0\n"
+                            "print(y._version); y.sum().backward()",
+    "detached_view_shares": "x = torch.ones(3); v = x[1:].detach(); v.add_(1); print(x, x._version, v._version)",
+    "copying_reshape_is_no_view": "x = torch.ones(2, 3, requires_grad=True); y = x * 1; c = y.t().reshape(6)\n"
+                                  "z = c * c\n"
+                                  "with torch.no_grad(): y.add_(1)\n"
+                                  "z.sum().backward(); print(x.grad, c._base is None)",
+    "advanced_index_is_no_view": "x = torch.ones(3, requires_grad=True); y = x * 1; c = y[[0, 2]]; z = c * c\n"
+                                 "with torch.no_grad(): y.add_(1)\n"
+                                 "z.sum().backward(); print(x.grad, c._base)",
+    "base_of_a_view": "x = torch.ones(2, 3); print(x[0]._base is x, x.t()._base is x, x.view(6)._base is x, x._base, "
+                      "x.clone()._base, x.flatten()._base is x, x.narrow(1, 0, 2)._base is x)",
+    "views_under_no_grad_share_too": "x = torch.ones(2, requires_grad=True); y = x.sigmoid()\n"
+                                     "with torch.no_grad(): v = y.view(2, 1); v.zero_()\n"
+                                     "y.sum().backward()",
+    "no_grad_view_of_leaf_recorded_refused": "w = torch.ones(2, requires_grad=True)\n"
+                                             "x = torch.ones(3, requires_grad=True)\n"
+                                             "with torch.no_grad(): v = x[0:2]\n"
+                                             "v.add_(w)",
+    "no_grad_view_recorded_refused": "w = torch.ones(2, requires_grad=True); x = torch.ones(3)\n"
+                                     "with torch.no_grad(): v = x.view(3)[0:2]\n"
+                                     "v.mul_(w)",
+    "no_grad_view_written_in_no_grad": "x = torch.ones(3, requires_grad=True)\n"
+                                       "with torch.no_grad(): x[0:2].zero_()\n"
+                                       "(x * x).sum().backward(); print(x, x.grad, x._version)",
+    "data_view_writes_unseen": "x = torch.ones(3, requires_grad=True); y = x.exp(); y.data[0:1].add_(1)\n"
+                               "y.sum().backward(); print(x.grad, y._version)",
+    "broadcast_to_method_takes_ints": "x = torch.ones(2); print(x.broadcast_to(3, 2).shape, "
+                                      "x.broadcast_to([3, 2]).shape)",
+    "views_of_every_kind": "x = torch.ones(2, 3); vs = [x.view(6), x.flatten(), x.squeeze(), x.unsqueeze(0), "
+                           "x.transpose(0, 1), x.t(), x.permute(1, 0), x.expand(2, 2, 3), x.narrow(1, 1, 2), x[1], "
+                           "x.broadcast_to(2, 2, 3), x.reshape(3, 2), x[:, ::2]]\n"
+                           "x.add_(1)\n"
+                           "print([v._version for v in vs], [v._base is x for v in vs])\n"
+                           "y = torch.arange(6.).reshape(2, 3); print(y[0]._base is y._base, y._base.shape)",
 }
 
 
