@@ -14,8 +14,10 @@ the result into the tensor's own memory, so that every alias of it (``x.data``, 
 While a graph is recorded (grad mode on, and the tensor or an operand requires grad) the op is
 recorded on the tensor's old values (a copy, where its derivative reads them), and the tensor
 takes the op's node as its ``grad_fn``: after ``y = x * 2; y += 1``, ``y.grad_fn`` is an
-``AddBackward0``. A view (a slice, a reshape) refuses them then, since the graph of the tensor it
-views would not see the write (PyTorch rewrites that history; the engine does not).
+``AddBackward0``; after ``y[0:2] = v``, ``CopySlices`` (the private op ``_index_put``: the gradient
+of y's old values is zero where the write went, v's is the gradient read there). A view (a slice,
+a reshape) refuses them then, since the graph of the tensor it views would not see the write
+(PyTorch rewrites that history; the engine does not).
 """
 
 from __future__ import annotations
@@ -133,7 +135,7 @@ def _can_cast(src: Any, dst: Any) -> bool:
 
 def setitem(t: Tensor, key: Any, value: Any) -> None:
     """``t[key] = value``: value (a number or a tensor, broadcast) written where ``t[key]`` reads, with
-    PyTorch's checks and words. Outside a recorded graph only (PyTorch records ``CopySlices`` there)."""
+    PyTorch's checks and words; recorded (``CopySlices``, ...) where t or value requires grad."""
     # in PyTorch's order: the value, the key, then (the leaf's refusal where the key is advanced) the
     # value's shape and dtype against the indexed part, and the leaf's refusal where it is a view
     is_tensor = isinstance(value, type(t))
@@ -166,11 +168,14 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
         source = source.reshape(shape)
     if leaf:
         raise AutogradError(VIEW_OF_LEAF_MESSAGE)  # (PyTorch writes through a view of it)
-    if STATE.grad_enabled and (t._rg or (is_tensor and value._rg)):
-        raise UnsupportedError(
-            "x[key] = value while the graph is recorded (x or value requires grad) is not supported: PyTorch "
-            "records it as CopySlices, the engine does not; use torch.where, or assign under no_grad()"
-        )
+    if STATE.grad_enabled and (t._rg or (is_tensor and value._rg)):  # recorded: the tensor takes the write's node
+        if t._base is not None:
+            raise UnsupportedError(
+                "x[key] = value on a view (a slice, a reshape, ...) while the graph is recorded is not supported: "
+                "the viewed tensor's graph would not see it; assign into the viewed tensor itself"
+            )
+        _write(t, call(REGISTRY["_index_put"], (t, value), {"indices": key}), True)
+        return
     if not getattr(data.flags, "writeable", True):
         raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
     versions.written(t)

@@ -223,7 +223,7 @@ def tensor_repr(t: Tensor) -> str:
             suffixes.append(f"dtype={dt!r}")
         body = array_str(a, dt.is_floating_point, indent)
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.class_name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     return _add_suffixes(prefix + body, suffixes, indent)

@@ -146,7 +146,12 @@ class Node:
         return self._name
 
     def __repr__(self) -> str:
-        return f"<{self._name} object at {id(self):#x}>"
+        return f"<{self.class_name()} object at {id(self):#x}>"
+
+    def class_name(self) -> str:
+        """The name as PyTorch's node class has it (``repr``, a tensor's ``grad_fn=<...>``): ``name()``
+        without a C++ namespace (``torch::autograd::CopySlices`` is ``CopySlices``)."""
+        return self._name.rpartition("::")[2]
 
     @property
     def saved(self) -> tuple[Any, ...]:

@@ -36,7 +36,7 @@ from .._warnings import warn as _warn
 from ..dtypes import bool_, int32, int64
 from ..errors import ArgumentError, IndexError_, ValueError_, type_name
 from . import registry
-from ._helpers import normalize_dim, same_dtype
+from ._helpers import normalize_dim, same_dtype, sum_to
 from .registry import REGISTRY, call, defop
 
 Shape = tuple[int, ...]
@@ -508,4 +508,58 @@ defop(
     vjp=(lambda gg, out, g, indices, shape: call(REGISTRY["index"], (gg, indices), {}),),
     grad_fn=_index_backward_name,
     doc="The gradient of input[indices]: grad added into zeros of the input's shape (repeats accumulate).",
+)
+
+
+# -- x[key] = value while a graph is recorded -------------------------------------------
+
+def _stripped(shape: Shape) -> Shape:
+    """A value's shape as ``x[key] = value`` broadcasts it: PyTorch drops its leading 1s first."""
+    shape = tuple(shape)
+    while shape and shape[0] == 1:
+        shape = shape[1:]
+    return shape
+
+
+def _index_put(xp: Any, input: Any, values: Any, indices: Any) -> Any:
+    """A copy of ``input`` with ``values`` written where ``input[indices]`` reads (the checks ran before:
+    ``inplace.setitem``)."""
+    out = input.copy()
+    p = plan(tuple(out.shape), indices)
+    view = out[(*p.basic, Ellipsis)]
+    if hasattr(values, "shape"):
+        values = values.reshape(_stripped(values.shape))
+    if p.adv:
+        key, _ = _advanced_key(p, xp, tuple(view.shape))
+        view[key] = values
+    else:
+        view[...] = values
+    return out
+
+
+def _index_put_grad_values(g: Any, out: Any, x: Any, values: Any, indices: Any) -> Any:
+    # what was written: g where input[indices] reads (every repeat of an index gets it, as PyTorch's)
+    r = call(REGISTRY["index"], (g, _as_tuple(indices)), {})
+    r = sum_to(r, _stripped(values.shape))
+    return r if tuple(r.shape) == tuple(values.shape) else r.reshape(tuple(values.shape))
+
+
+def _index_put_name(x: Any, values: Any, indices: Any) -> str:
+    """PyTorch's node for ``x[key] = value``: a write into a view of x is ``CopySlices``; into x itself, an
+    index_put (advanced key), a fill (a 0-d value) or a copy."""
+    p = plan(tuple(x.shape), indices)
+    if tuple(p.shape) != tuple(x.shape) or not all(type(b) is slice for b in p.basic):  # (whole: full slices)
+        return "torch::autograd::CopySlices"
+    if p.adv:
+        return "IndexPutBackward0"
+    return "FillBackward3" if not getattr(values, "shape", ()) else "torch::autograd::CopyBackwards"
+
+
+defop(
+    name="_index_put", forward=_index_put, inputs=("input", "values"), namespace="tensor", saves="none",
+    scalars=True, shape=lambda s, v, indices: tuple(s), dtype=lambda x, v, indices: (None, x.dtype),
+    vjp=(lambda g, out, x, values, indices: call(REGISTRY["_index_put"], (g, 0), {"indices": indices}),
+         _index_put_grad_values),
+    grad_fn=_index_put_name,
+    doc="input with values written where input[indices] reads (x[key] = value, recorded).",
 )

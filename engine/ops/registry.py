@@ -603,7 +603,7 @@ def _refused(op: Op, ins: Sequence[Any], params: Any, exc: Exception) -> None:
 
 def _not_floating(op: Op, out: Any, out_dtype: DType) -> Tensor:
     """An output that requires grad but is not floating: ``x.long()`` just does not require grad."""
-    if op.name == "_to_copy":
+    if op.name in ("_to_copy", "_index_put"):  # (a copy into an integer tensor: PyTorch records nothing)
         return _wrap(out, out_dtype, None)
     raise AutogradError(f"Autograd not support dtype: {out_dtype._short}")
 

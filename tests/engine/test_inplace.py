@@ -233,6 +233,85 @@ SNIPPETS = {
                            "x.add_(1)\n"
                            "print([v._version for v in vs], [v._base is x for v in vs])\n"
                            "y = torch.arange(6.).reshape(2, 3); print(y[0]._base is y._base, y._base.shape)",
+    # x[key] = value while a graph is recorded: the tensor takes the write's node (CopySlices, ...)
+    "setitem_recorded_slice": "x = torch.tensor([1., 2.], requires_grad=True); y = torch.zeros(3); "
+                              "y[0:2] = x * 2\n"
+                              "print(y, y.grad_fn.name(), [None if f is None else f.name() for f, _ in "
+                              "y.grad_fn.next_functions]); "
+                              "y.sum().backward(); print(x.grad)",
+    "setitem_recorded_repeat_adv": "x = torch.tensor([1., 2.], requires_grad=True); y = torch.zeros(3); "
+                                   "y[[0, 0]] = x * 2\n"
+                                   "print(y, y.grad_fn.name()); (y * torch.tensor([1., 2, 3])).sum().backward(); "
+                                   "print(x.grad)",
+    "setitem_recorded_both_graph": "x = torch.tensor([1., 2.], requires_grad=True); z = x * 1; "
+                                   "w = torch.ones(3, requires_grad=True) * 1; w[1:] = z\n"
+                                   "print(w.grad_fn.name()); (w * w).sum().backward(); print(x.grad)",
+    "setitem_recorded_number_into_graph": "a = torch.ones(3, requires_grad=True); b = a * 2; b[0] = 5; "
+                                          "print(b.grad_fn.name(), b); b.sum().backward(); print(a.grad)",
+    "setitem_recorded_leading_ones_value": "s = torch.tensor([[3., 4, 5]], requires_grad=True); y = torch.zeros(3); "
+                                           "y[:] = s; print(y.grad_fn.name()); "
+                                           "(y * torch.arange(3.)).sum().backward(); "
+                                           "print(s.grad)",
+    "setitem_recorded_fill_0d": "s = torch.tensor(2., requires_grad=True); y = torch.zeros(2, 3); "
+                                "y[...] = s * 1; print(y.grad_fn.name()); y.sum().backward(); print(s.grad)",
+    "setitem_recorded_column_0d": "s = torch.tensor(3., requires_grad=True); y = torch.zeros(2, 3); y[:, 1] = s; "
+                                  "print(y.grad_fn.name()); y.sum().backward(); print(s.grad)",
+    "setitem_recorded_row_broadcast": "s = torch.tensor([3.], requires_grad=True); y = torch.zeros(2, 3); y[0] = s; "
+                                      "print(y.grad_fn.name()); (y * torch.arange(6.).reshape(2, 3)).sum().backward(); "
+                                      "print(s.grad)",
+    "setitem_recorded_mask": "x = torch.tensor([1., 2.], requires_grad=True); y = torch.zeros(3); "
+                             "y[torch.tensor([True, False, True])] = x\n"
+                             "print(y.grad_fn.name()); (y * torch.arange(3.)).sum().backward(); print(x.grad)",
+    "setitem_recorded_mask_scalar_value": "x = torch.tensor(2., requires_grad=True); y = torch.zeros(3); "
+                                          "y[torch.tensor([True, False, True])] = x\n"
+                                          "print(y.grad_fn.name()); (y * torch.arange(3.)).sum().backward(); "
+                                          "print(x.grad)",
+    "setitem_recorded_mixed_key": "x = torch.tensor([1., 2.], requires_grad=True); y = torch.zeros(2, 3); "
+                                  "y[0, [0, 2]] = x; print(y.grad_fn.name()); "
+                                  "(y * torch.arange(6.).reshape(2, 3)).sum().backward(); print(x.grad)",
+    "setitem_recorded_adv_columns": "x = torch.ones(2, 1, requires_grad=True); y = torch.zeros(2, 3); "
+                                    "y[:, [0, 2]] = x; print(y.grad_fn.name()); "
+                                    "(y * torch.arange(6.).reshape(2, 3)).sum().backward(); print(x.grad)",
+    "setitem_recorded_unsqueeze_key": "x = torch.ones(3, requires_grad=True); y = torch.zeros(3); y[None] = x * 2; "
+                                      "print(y.grad_fn.name()); y.sum().backward(); print(x.grad)",
+    "setitem_recorded_dtype_mix": "x = torch.tensor([1., 2.], requires_grad=True); "
+                                  "y = torch.zeros(3, dtype=torch.float64); y[0:2] = x; "
+                                  "print(y.grad_fn.name(), y.dtype); (y * 3).sum().backward(); "
+                                  "print(x.grad, x.grad.dtype)",
+    "setitem_recorded_float64_value": "x = torch.tensor([1., 2.], dtype=torch.float64, requires_grad=True); "
+                                      "y = torch.zeros(3); y[1:] = x; print(y.dtype); y.sum().backward(); "
+                                      "print(x.grad.dtype)",
+    "setitem_recorded_int_target": "x = torch.tensor([1., 2.], requires_grad=True); "
+                                   "y = torch.zeros(3, dtype=torch.int64); y[0:2] = x; print(y, y.requires_grad)",
+    "setitem_recorded_second_order": "x = torch.tensor([1., 2.], requires_grad=True); y = torch.zeros(3); "
+                                     "y[1:] = x * x\n"
+                                     "(g,) = torch.autograd.grad((y * y).sum(), x, create_graph=True); print(g); "
+                                     "g.sum().backward(); print(x.grad)",
+    "setitem_recorded_chain_of_writes": "x = torch.tensor([1., 2.], requires_grad=True); y = torch.zeros(2, 2); "
+                                        "y[0] = x; y[1] = x * 3; y[:, 0] = 7\n"
+                                        "print(y.grad_fn.name()); "
+                                        "(y * torch.tensor([[1., 2], [3, 4]])).sum().backward(); print(x.grad)",
+    "setitem_recorded_retain_grad_moves": "x = torch.tensor([1., 2.], requires_grad=True); y = x * 1; y.retain_grad(); "
+                                          "y[0] = 5\n"
+                                          "(y * y).sum().backward(); print(y.grad, x.grad)",
+    "setitem_recorded_saved_then_written": "x = torch.tensor([1., 2.], requires_grad=True); y = x * 1; z = y * y; "
+                                           "y[0] = 5; "
+                                           "z.sum().backward()",
+    "setitem_recorded_leaf_refused": "x = torch.ones(2, requires_grad=True); x[0] = 3",
+    "setitem_recorded_value_shape_error": "x = torch.ones(3, requires_grad=True); y = torch.zeros(2); y[0:2] = x",
+    "setitem_recorded_version": "x = torch.ones(2, requires_grad=True); y = torch.zeros(3); y[1:] = x; "
+                                "print(y._version, y.is_leaf, y.requires_grad)",
+    "setitem_recorded_copy_whole_name": "x = torch.ones(3, requires_grad=True); y = torch.zeros(3); y[0:3] = x; "
+                                        "print(y.grad_fn.name()); y[...] = x; print(y.grad_fn.name()); y[()] = x; "
+                                        "print(y.grad_fn.name())",
+    "setitem_recorded_number_whole_name": "x = torch.ones(3, requires_grad=True); y = x * 1; y[...] = 5; "
+                                          "print(y.grad_fn.name()); y.sum().backward(); print(x.grad)",
+    "setitem_recorded_list_key_warns_once": "import warnings\n"
+                                            "x = torch.ones(2, requires_grad=True); y = torch.zeros(2, 3)\n"
+                                            "with warnings.catch_warnings(record=True) as w:\n"
+                                            "    warnings.simplefilter('always'); "
+                                            "y[[0, slice(None)]] = x[0] * torch.ones(3); print(len(w))\n"
+                                            "y.sum().backward(); print(x.grad)",
 }
 
 
@@ -268,6 +347,33 @@ def test_unary_inplace_is_the_op_written_back(method: str, dtype: str) -> None:
         assert y is x
         results.append(x.numpy())
     np.testing.assert_allclose(results[1], results[0], rtol=1e-6 if dtype == "float32" else 1e-12, equal_nan=True)
+
+
+def test_recorded_setitem_is_differentiable_twice() -> None:
+    """Writes into a tensor in a graph (a slice, an advanced key, a mask, a number), in
+    float64: first and second derivatives against finite differences."""
+    mask = engine.tensor([[True, False, True], [False, False, True]])
+
+    def f(x: Any, v: Any) -> Any:
+        y = x * x
+        y[0, [0, 2]] = v[1:] * v[:2]
+        y[1:, 1] = v[0].exp()
+        y[mask] = -y[mask] * v[1]
+        y[0, 1] = 3.0
+        return (y * y.sin()).sum()
+
+    x = engine.tensor(np.random.default_rng(0).uniform(-1, 1, (2, 3)), requires_grad=True)
+    v = engine.tensor([0.3, -0.7, 0.5], dtype=engine.float64, requires_grad=True)
+    assert engine.autograd.gradcheck(f, (x, v))
+    assert engine.autograd.gradgradcheck(f, (x, v))
+
+
+def test_setitem_on_a_view_while_recorded_is_refused() -> None:
+    """PyTorch rebases the viewed tensor's history (CopySlices on the base); the engine refuses, saying so."""
+    x = engine.ones(2, requires_grad=True)
+    v = engine.zeros(2, 2)[0]
+    with pytest.raises(engine.UnsupportedError, match="on a view .* while the graph is recorded is not supported"):
+        v[0:2] = x
 
 
 def test_recorded_inplace_gradients_match_finite_differences() -> None:
