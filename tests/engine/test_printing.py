@@ -172,6 +172,21 @@ def test_requires_grad_and_grad_fn(data: Any, dtype: str) -> None:
     _same(e.detach(), t.detach())
 
 
+def test_grad_fn_names_with_a_namespace_print_as_their_class() -> None:
+    """``name()`` keeps PyTorch's C++ namespace (``torch::autograd::CopySlices``); a tensor's suffix and the
+    node's repr show the class name, as PyTorch's do."""
+    e, t = _pair([3.0, 2.0], "float32", requires_grad=True)
+    _same(e // 2, t // 2)
+    for lib, x in ((engine, e), (torch, t)):
+        y = lib.zeros(3)
+        y[0:2] = x * 2
+        assert (y.grad_fn.name(), repr(y.grad_fn).split(" object")[0]) == ("torch::autograd::CopySlices", "<CopySlices")
+    y_e, y_t = engine.zeros(3), torch.zeros(3)
+    y_e[0:2], y_t[0:2] = e, t
+    _same(y_e, y_t)
+    assert repr((e // 2).grad_fn).startswith("<NotImplemented object at 0x")
+
+
 def test_grad_fn_suffix_wraps_at_linewidth() -> None:
     # rows that end near column 80 push the suffix to its own line
     for n in range(1, 12):
