@@ -70,6 +70,14 @@ def int64_overflow(value: object) -> ValueError_ | None:
 INT64_OVERFLOW = "Overflow when unpacking long long"
 
 
+def scalar_overflow(value: object) -> OverflowError | None:
+    """PyTorch's error for a Python int no Scalar holds (its parser unpacks an int as an int64, or as a
+    uint64 beyond that: ``x + 2**63`` is fine, ``x + 2**64`` is not); None when it fits."""
+    if type(value) is int and not -(2**63) <= value < 2**64:
+        return OverflowError("int too big to convert" if value > 0 else "can't convert negative int to unsigned")
+    return None
+
+
 def unpack_failure(arg: str, position: int, got: str) -> str:
     """PyTorch's words for an element of an ``int[]`` argument that is not an int (``position`` from 1)."""
     return (f"argument '{arg}' failed to unpack the object at pos {position} with error "

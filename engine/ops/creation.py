@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, DTypeError, type_name
+from ..errors import ArgumentError, DTypeError, scalar_overflow, type_name
 from ._helpers import same_shape
 from .registry import defop
 
@@ -35,6 +35,9 @@ def fill_scalar(value: Any, dt: DType, opname: str = "full_like", position: int 
         )
     if isinstance(value, np.generic):
         value = value.item()
+    too_big = scalar_overflow(value)
+    if too_big is not None:
+        raise too_big
     if dt is dtypes.bool_:
         return bool(value)
     overflow = DTypeError(f"value cannot be converted to type {_CPP_NAME[dt.name]} without overflow")

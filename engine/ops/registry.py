@@ -30,6 +30,7 @@ from ..autograd.grad_mode import ERRSTATE, QUIET, mode, quiet_enter, quiet_exit
 from ..autograd.node import Node, TensorMeta
 from ..dtypes import DEFAULT_FLOAT as _DEFAULT_FLOAT
 from ..dtypes import dtype as DType
+from ..dtypes import int32, int64
 from ..errors import (
     ArgumentError,
     AutogradError,
@@ -38,6 +39,7 @@ from ..errors import (
     EngineError,
     NoOverloadError,
     ShapeError,
+    scalar_overflow,
     type_name,
 )
 from ._helpers import compare, number_array, promote, promote_float, same_dtype
@@ -499,6 +501,9 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         if memo is not None:
             key = (_DEFAULT_FLOAT[0], xd, not data.ndim, yd, not ydata.ndim)
     elif (ty is float or ty is int or ty is bool) and scalars:
+        if ty is int and not -2147483648 <= y <= 2147483647:  # (beyond int32: _big_int)
+            y = _big_int(y, xd)
+            ins = (x, y)
         ydata = y
         yd = None
         if memo is not None:
@@ -564,6 +569,20 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         node = Node(op, name, (m, _meta(y) if yd is not None else y), params, edges, positions,
                     out if saves_output else None, (out.shape, out_dtype))
     return _wrap(out, out_dtype, node)
+
+
+def _big_int(value: int, dt: DType) -> int:
+    """A Python int beyond int32 as PyTorch's Scalar takes it: refused beyond uint64 (``scalar_overflow``);
+    an integer tensor's op wraps it to its own dtype (``int64 + 2**63``, ``int32 * 2**40``: C++ casts, where
+    NumPy refuses); anything else reads it as it is."""
+    too_big = scalar_overflow(value)
+    if too_big is not None:
+        raise too_big
+    bits = 64 if dt is int64 else 32 if dt is int32 else 0
+    if not bits:
+        return value
+    wrapped = value & ((1 << bits) - 1)
+    return wrapped - (1 << bits) if wrapped >> (bits - 1) else wrapped
 
 
 def _mark_view(t: Tensor, x: Tensor, grad_enabled: bool) -> None:
@@ -648,6 +667,9 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
                 requires = True
         else:
             has_scalar = True
+            too_big = scalar_overflow(t)
+            if too_big is not None:
+                raise too_big
             if t is not None and not op.scalars and not (list_input and t is ins[0]) and not isinstance(
                 t, (list, tuple)
             ):

@@ -128,3 +128,29 @@ def test_complex_scalars_are_refused_not_truncated(call: str) -> None:
 
     with pytest.raises(engine.UnsupportedError, match="complex numbers are not supported"):
         eval(call, {"torch": engine, "np": np, "x": engine.ones(2)})  # noqa: S307
+
+
+BIG_INT_CALLS = [
+    # beyond int64 and uint64 PyTorch's parser refuses a Python int; a float op takes a uint64 as it is
+    "x + 2**64", "x * 2**70", "2**70 - x", "x == 2**64", "x + (-2**63 - 1)", "x * (-2**70)", "x.pow(2**64)",
+    "x.clamp(max=2**70)", "x.clamp(min=-2**70)", "torch.where(x > 0, x, 2**64)", "torch.where(x > 0, x, -2**70)",
+    "torch.full((2,), 2**64)", "torch.full((2,), -2**70)", "x.fill_(2**70)", "x + 2**63", "x * (2**64 - 1)",
+    # an integer tensor's op wraps the number to its own dtype (a C++ cast), where NumPy refuses
+    "i + 2**63", "i * (2**64 - 1)", "i == 2**64 - 1", "i + (-2**63 - 1)", "i32 * 2**40", "i32 * (2**31 + 1)",
+    "i32 == 2**32 + 3", "i32 + (-2**40 - 5)", "i32 // (2**32 + 2)", "i32 % (2**33 + 7)", "i32 < 2**40", "i32 - 2**35",
+    "b + 2**40", "i.pow(2**40)", "i32.clamp(max=2**40)",
+]
+
+
+@pytest.mark.parametrize("call", BIG_INT_CALLS)
+def test_python_ints_beyond_int64_as_pytorch(call: str) -> None:
+    outcomes = []
+    for lib in (torch, engine):
+        names = {"torch": lib, "x": lib.ones(2), "i": lib.full((2,), 3, dtype=lib.int64),
+                 "i32": lib.full((2,), 3, dtype=lib.int32), "b": lib.ones(2, dtype=lib.bool)}
+        try:
+            r = eval(call, names)  # noqa: S307
+            outcomes.append((str(r.dtype).split(".")[-1], r.tolist()))
+        except (OverflowError, RuntimeError) as exc:
+            outcomes.append(("raised", isinstance(exc, OverflowError), str(exc)))
+    assert outcomes[1] == outcomes[0]
