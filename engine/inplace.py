@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import backend
 from ._bind import operator
-from .autograd import versions
+from .autograd import hooks, versions
 from .autograd.grad_mode import STATE
 from .dtypes import legacy_type
 from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, int64_overflow, type_name
@@ -119,6 +119,8 @@ def _write(t: Tensor, result: Tensor, records: bool) -> None:
         node = result.grad_fn
         if node is not None and node._out is result._data:  # what its node saved is now the tensor's memory
             node._out = data
+        if t._backward_hooks is not None:
+            hooks.rebase(t, t.grad_fn)
         t.grad_fn = node
         t._rg = result._rg
         if t._retains_grad and t._rg:  # its .grad is now its new node's gradient

@@ -11,7 +11,7 @@ import numpy as np
 from . import backend, dtypes
 from ._warnings import warn as _warn
 from .autograd import engine as _autograd_engine
-from .autograd import versions
+from .autograd import hooks, versions
 from .autograd.engine import backward as _backward
 from .autograd.node import Node
 from .dtypes import dtype as DType
@@ -76,6 +76,7 @@ class Tensor:
     _vc: list[Any] | None = None  # its version counter, once one is needed (autograd.versions)
     _base: Tensor | None = None  # a view's base (the tensor it shares memory with, itself no view), as PyTorch's
     _no_grad_view: bool = False  # a view made in no_grad mode (an in-place op on it is not recorded)
+    _backward_hooks: dict[int, Any] | None = None  # register_hook's, by handle id (autograd.hooks)
 
     if TYPE_CHECKING:  # the op methods and operators are attached from the registry (engine._bind)
         def __getattr__(self, name: str) -> Any: ...
@@ -215,15 +216,16 @@ class Tensor:
         """Keep ``.grad`` on this non-leaf tensor after backward (a no-op on a leaf)."""
         if not self._rg:
             raise AutogradError("can't retain_grad on Tensor that has requires_grad=False")
-        node = self.grad_fn
-        if node is None or self._retains_grad:
+        if self.grad_fn is None or self._retains_grad:
             return
-        import weakref
-
-        if node.retained is None:
-            node.retained = []
-        node.retained.append(weakref.ref(self))
+        hooks.watch(self)
         self._retains_grad = True
+
+    def register_hook(self, hook: Any) -> Any:
+        """Run ``hook(grad)`` on this tensor's gradient in backward; a tensor it returns replaces the gradient.
+
+        Returns a handle whose ``remove()`` unregisters it (``torch.Tensor.register_hook``)."""
+        return hooks.register(self, hook)
 
     def backward(
         self,

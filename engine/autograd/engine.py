@@ -29,6 +29,7 @@ from .._warnings import warn as _warn
 from ..backend import module_of
 from ..errors import AutogradError, ShapeError, ValueError_, type_name
 from .grad_mode import mode, quiet_enter, quiet_exit, reset_mode, set_mode
+from .hooks import run as run_hooks
 from .node import FREED_MESSAGE, Node
 from .versions import ACTIVE as VERSIONS_ACTIVE
 from .versions import check as check_versions
@@ -258,10 +259,13 @@ def _drain(p: _Pass, deadline: Any) -> None:
 
 def _run_node(p: _Pass, node: Node, g: Any) -> None:
     """Run one node's rules on its output's gradient ``g`` (a tensor) and send the results on."""
-    if node.retained is not None:
-        for ref in node.retained:
-            t = ref()
-            if t is not None and t.grad_fn is node:  # (not since detached in place)
+    if node.retained is not None:  # tensors of this node with hooks or retain_grad
+        tensors = [t for ref in node.retained if (t := ref()) is not None and t.grad_fn is node]  # (not detached)
+        for t in tensors:
+            if t._backward_hooks:
+                g = run_hooks(t, g)
+        for t in tensors:  # (retain_grad's write runs after every hook, as PyTorch's)
+            if t._retains_grad:
                 p.retained.append((t, g))
     needed = p.needed
     if needed is not None:
@@ -505,6 +509,8 @@ def _write_grads(reached: dict[int, list[Any]], retained: list[tuple[Tensor, Any
     if accumulate:
         for t, g in reached.values():
             if t._rg or t.grad_fn is not None:  # (a leaf set to requires_grad=False since: none, as PyTorch)
+                if t._backward_hooks and t.grad_fn is None:  # (a leaf's hooks: a non-leaf's ran at its node)
+                    g = run_hooks(t, g)
                 _accumulate_into(t, g, create_graph)
 
 
@@ -708,6 +714,8 @@ def grad(
             result.append(zeros_like(t) if materialize_grads else None)
         else:
             g = hit[1]
+            if t._backward_hooks and t.grad_fn is None:  # (a leaf's hooks: a non-leaf's ran at its node)
+                g = run_hooks(t, g)
             result.append(g if create_graph or not g._rg else g.detach())
     if type(inputs) is dict:
         return dict(zip(inputs.keys(), result, strict=True))
