@@ -422,6 +422,50 @@ class Tensor:
 
         return tensor(data, dtype=dtype or self.dtype, device=self.device, requires_grad=requires_grad)
 
+    # ``x.new_zeros(2, 3)``: a factory with this tensor's dtype and device (unless given), as PyTorch's
+    def new_zeros(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: builtins.bool = False) -> Tensor:
+        from .creation import _filled
+
+        # (not ``zeros``: its negative-size words are its own)
+        return _filled(size, 0, dtype or self._dtype, device or self.device, requires_grad, "new_zeros")
+
+    def new_ones(self, *size: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: builtins.bool = False) -> Tensor:
+        from .creation import ones
+
+        return ones(*size, dtype=dtype or self._dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: builtins.bool = False) -> Tensor:
+        from .creation import empty
+
+        return empty(*size, dtype=dtype or self._dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size: Sequence[builtins.int], fill_value: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: builtins.bool = False) -> Tensor:
+        from .creation import full
+
+        return full(size, fill_value, dtype=dtype or self._dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    # ``x.view_as(y)``, ...: the op with the other tensor's shape or dtype
+    def view_as(self, other: Tensor) -> Tensor:
+        return registry.call(registry.REGISTRY["view"], (self, tuple(other.shape)), {})
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return registry.call(registry.REGISTRY["reshape"], (self, tuple(other.shape)), {})
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return registry.call(registry.REGISTRY["expand"], (self, tuple(other.shape)), {})
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.to(other.dtype)
+
+    def is_contiguous(self) -> builtins.bool:
+        """Whether the elements lie in memory in row-major order without gaps (as ``contiguous()`` makes them)."""
+        return builtins.bool(self._data.flags.c_contiguous)
+
 
 _new_object = object.__new__
 

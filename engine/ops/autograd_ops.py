@@ -23,6 +23,17 @@ defop(
     doc="The same values, cut from the graph (requires_grad=False).",
 )
 
+def _contiguous(xp: Any, input: Any) -> Any:
+    return xp.ascontiguousarray(input)
+
+
+defop(
+    name="contiguous", forward=_contiguous, method="contiguous",
+    namespace="tensor", shape=same_shape, dtype=same_dtype, identity=lambda x: x._data.flags.c_contiguous,
+    vjp=(lambda g, out, x: g,), grad_fn="CloneBackward0", saves="none",
+    doc="The tensor itself when its elements lie in row-major order, else such a copy (in the graph).",
+)
+
 defop(
     name="clone", forward=_clone, method="clone", shape=same_shape,
     dtype=same_dtype, vjp=(lambda g, out, x: g,), grad_fn="CloneBackward0", saves="none",
