@@ -449,7 +449,7 @@ class Tensor:
         return full(size, fill_value, dtype=dtype or self._dtype, device=device or self.device,
                     requires_grad=requires_grad)
 
-    # ``x.view_as(y)``, ...: the op with the other tensor's shape or dtype
+    # ``x.view_as(y)``, ...: the op with the other tensor's shape
     def view_as(self, other: Tensor) -> Tensor:
         return registry.call(registry.REGISTRY["view"], (self, tuple(other.shape)), {})
 
@@ -458,9 +458,6 @@ class Tensor:
 
     def expand_as(self, other: Tensor) -> Tensor:
         return registry.call(registry.REGISTRY["expand"], (self, tuple(other.shape)), {})
-
-    def type_as(self, other: Tensor) -> Tensor:
-        return self.to(other.dtype)
 
     def is_contiguous(self) -> builtins.bool:
         """Whether the elements lie in memory in row-major order without gaps (as ``contiguous()`` makes them)."""
