@@ -21,7 +21,8 @@ SNIPPETS = {
                                      "(c * torch.arange(6.).reshape(3, 2)).sum().backward(); print(x.grad)",
     "contiguous_second_order": "x = torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)\n"
                                "y = (x.t().contiguous() ** 3).sum()\n"
-                               "(g,) = torch.autograd.grad(y, x, create_graph=True); g.sum().backward(); print(g, x.grad)",
+                               "(g,) = torch.autograd.grad(y, x, create_graph=True); g.sum().backward()\n"
+                               "print(g, x.grad)",
     "is_contiguous_cases": "print(torch.ones(2, 1).expand(2, 3).is_contiguous(), torch.ones(0, 3).t().is_contiguous(), "
                            "torch.ones(3, 1).t().is_contiguous(), torch.ones(4)[::2].is_contiguous(), "
                            "torch.ones(()).is_contiguous(), torch.ones(2, 3)[:, 1:].is_contiguous())",
