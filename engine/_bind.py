@@ -10,30 +10,44 @@ from .ops.registry import REGISTRY, Op, apply, call
 from .tensor import Tensor
 
 
-def function_for(op: Op) -> Callable[..., Tensor]:
+def function_for(op: Op) -> Callable[..., Any]:
     """``engine.<op>(*args, **kwargs)``."""
+    convert = op.python_result
 
-    def fn(*args: Any, **kwargs: Any) -> Tensor:
-        return call(op, args, kwargs)
+    if convert is None:
+
+        def fn(*args: Any, **kwargs: Any) -> Any:
+            return call(op, args, kwargs)
+
+    else:  # (torch.equal: a Python bool)
+
+        def fn(*args: Any, **kwargs: Any) -> Any:
+            return convert(call(op, args, kwargs))
 
     fn.__name__ = fn.__qualname__ = op.name
     fn.__doc__ = f"{op.signature()}\n\n{op.doc}"
     return fn
 
 
-def method_for(op: Op) -> Callable[..., Tensor]:
+def method_for(op: Op) -> Callable[..., Any]:
     """``Tensor.<method>(*args, **kwargs)``; packs ``x.reshape(2, 3)`` into one shape argument."""
     varargs = op.varargs
     n_after = len(op.inputs) - 1
+    convert = op.python_result
 
-    if varargs is None:
+    if convert is not None:
 
-        def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+            return convert(call(op, (self, *args), kwargs, True))
+
+    elif varargs is None:
+
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
             return call(op, (self, *args), kwargs, True)
 
     else:
 
-        def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
             rest = args[n_after:]
             if rest and not (len(rest) == 1 and isinstance(rest[0], (tuple, list))) and varargs not in kwargs:
                 if len(rest) > 1 or (op.pack_single and hasattr(rest[0], "__index__")):

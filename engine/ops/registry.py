@@ -161,6 +161,9 @@ class Op:
     # its result can share its input's memory (a slice, a reshape, a transpose), as PyTorch's views
     # do: where it does, the result is a view (``Tensor._base``) and shares its base's version counter
     view: bool = False
+    # PyTorch's returns a Python value, not a tensor (``torch.equal``'s bool): ``engine.<op>`` and the
+    # Tensor method return ``python_result(result)``; ``call`` (what the service runs) keeps the tensor
+    python_result: Callable[[Any], Any] | None = None
     params: tuple[Param, ...] = field(default=(), init=False)
     # derived in __post_init__
     _n_in: int = field(default=0, init=False, repr=False)
