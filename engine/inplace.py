@@ -60,7 +60,7 @@ METHODS = {
     "acos_": "acos", "arccos_": "acos", "atan_": "atan", "arctan_": "atan", "sinh_": "sinh", "cosh_": "cosh",
     "tanh_": "tanh", "sigmoid_": "sigmoid", "relu_": "relu", "sign_": "sign", "floor_": "floor", "ceil_": "ceil",
     "round_": "round", "trunc_": "trunc", "clamp_": "clamp", "clip_": "clamp", "remainder_": "remainder",
-    "atan2_": "atan2", "arctan2_": "atan2", "floor_divide_": "floor_divide",
+    "atan2_": "atan2", "arctan2_": "atan2", "floor_divide_": "floor_divide", "masked_fill_": "masked_fill",
 }
 # the augmented assignments: ``x += y`` is ``x.add_(y)``
 OPERATORS = {

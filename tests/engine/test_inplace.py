@@ -121,6 +121,11 @@ SNIPPETS = {
     "overload_number_in_message": "x = torch.ones(3, requires_grad=True); y = x.sum(0); z = y.abs()\n"
                                   "with torch.no_grad(): y.add_(1)\nz.backward()",
     "method_named_in_errors": "x = torch.ones(2); x.atan2_(2.0)",
+    "masked_fill_recorded": "x = torch.tensor([1., 2., 3.], requires_grad=True); y = x * 1\n"
+                            "y.masked_fill_(y > 1.5, -1.); print(y, y.grad_fn.name())\n"
+                            "y.sum().backward(); print(x.grad)\n"
+                            "s = torch.zeros(2, 3); s.masked_fill_(torch.tensor([True, False, True]), float('-inf'))\n"
+                            "print(s); torch.zeros(3).masked_fill_(torch.ones(2, 3) > 0, 1.)",
     "softmax_result_is_no_view": "x = torch.ones(2, 3, requires_grad=True); y = x.softmax(1).mul_(2)\n"
                                  "print(y.grad_fn.name())",
     # x[key] = value, outside a recorded graph
