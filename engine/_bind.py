@@ -13,8 +13,15 @@ from .tensor import Tensor
 def function_for(op: Op) -> Callable[..., Any]:
     """``engine.<op>(*args, **kwargs)``."""
     convert = op.python_result
+    route = op.route
 
-    if convert is None:
+    if route is not None:  # (torch.max(input, dim): the overloads the entry does not carry)
+
+        def fn(*args: Any, **kwargs: Any) -> Any:
+            routed = route(args, kwargs)
+            return routed if routed is not None else call(op, args, kwargs)
+
+    elif convert is None:
 
         def fn(*args: Any, **kwargs: Any) -> Any:
             return call(op, args, kwargs)
@@ -34,8 +41,15 @@ def method_for(op: Op) -> Callable[..., Any]:
     varargs = op.varargs
     n_after = len(op.inputs) - 1
     convert = op.python_result
+    route = op.route
 
-    if convert is not None:
+    if route is not None:
+
+        def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+            routed = route((self, *args), kwargs)
+            return routed if routed is not None else call(op, (self, *args), kwargs, True)
+
+    elif convert is not None:
 
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
             return convert(call(op, (self, *args), kwargs, True))

@@ -85,8 +85,11 @@ def _fits(type_: str, value: Any) -> bool:
 
 def _reason(params: list[_Param], positional: Sequence[Any], kwargs: dict[str, Any]) -> str | None:
     """Why an overload did not match, as PyTorch's ``format_invalid_args`` says it: only for one
-    that takes exactly as many arguments as came, and whose types it can read."""
-    if len(params) != len(positional) + len(kwargs) or any(p.type not in _EXPLAINED for p in params):
+    that takes exactly as many arguments as came (counted as it counts them: the parts of the
+    signature as written, a ``*`` and an empty ``()`` too), and whose types it can read."""
+    if len(_show(params)[1:-1].split(", ")) != len(positional) + len(kwargs) or any(
+        p.type not in _EXPLAINED for p in params
+    ):
         return None
     names = {p.name for p in params}
     wrong = [k for k in kwargs if k not in names]
@@ -113,10 +116,32 @@ def _got(positional: Sequence[Any], kwargs: dict[str, Any]) -> str:
     return ", ".join(shown) + (", " if kwargs and not positional else "")
 
 
+def _one_overload(op: Any, overload: list[_Param], positional: Sequence[Any], kwargs: dict[str, Any],
+                  method: bool) -> str | None:
+    """PyTorch's words when one overload takes as many arguments as came: it parses with that one and
+    names the first argument that does not fit (None: none is found, the caller lists them all)."""
+    slots = [p for p in overload if not p.keyword]
+    by_name = {p.name: p for p in overload}
+    for i, (p, v) in enumerate(zip(slots, positional, strict=False)):
+        if p.type in _EXPLAINED and p.type != "tuple of ints" and not _fits(p.type, v):
+            return f"{op.name}(): argument '{p.name}' (position {i + 1}) must be {p.type}, not {type_name(v)}"
+    for k, v in kwargs.items():
+        q = by_name.get(k)
+        if q is not None and q.type in _EXPLAINED and q.type != "tuple of ints" and not _fits(q.type, v):
+            return f"{op.name}(): argument '{k}' must be {q.type}, not {type_name(v)}"
+    return None
+
+
 def invalid_combination(op: Any, args: Sequence[Any], kwargs: dict[str, Any], method: bool) -> str:
-    """"<op>() received an invalid combination of arguments - got (...), but expected one of: ..."."""
+    """"<op>() received an invalid combination of arguments - got (...), but expected one of: ...", or, where
+    one overload takes as many arguments as came, PyTorch's words for the argument that does not fit it."""
     positional = list(args[1:] if method else args)
     overloads = [_parse(s) for s in op.overloads]
+    plausible = _plausible(overloads, len(positional) + len(kwargs), method)
+    if len(plausible) == 1:
+        words = _one_overload(op, _form(plausible[0], method), positional, kwargs, method)
+        if words is not None:
+            return words
     lines = [f"{op.name}() received an invalid combination of arguments - got ({_got(positional, kwargs)}), "
              "but expected one of:"]
     for o in overloads:

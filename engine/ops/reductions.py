@@ -447,22 +447,28 @@ _amax_op("amax")
 _amax_op("amin")
 
 
+# PyTorch's overloads of torch.max/min (``route`` takes the last two in engine.max and x.max)
+_EXTREMUM_OVERLOADS = (
+    "(Tensor input, *, Tensor out = None)",
+    "(Tensor input, Tensor other, *, Tensor out = None)",
+    "(Tensor input, int dim, bool keepdim = False, *, tuple of Tensors out = None)",
+)
+
+
 def _whole_check(opname: str, shape: Shape, dim: Any, keepdim: bool) -> None:
     if dim is not None:
         if hasattr(dim, "shape"):
             raise UnsupportedError(
                 f"{opname}(input, other) is not carried by the engine; use torch.{opname}imum(input, other)"
             )
+        if as_index(dim) is None or not isinstance(keepdim, bool):
+            raise NoOverloadError(f"{opname}() received an invalid combination of arguments")
         raise UnsupportedError(
             f"{opname}(input, dim) returns (values, indices), which the engine does not carry; "
             f"use torch.a{opname}(input, dim, keepdim) for the values"
         )
-    if keepdim:
-        raise ArgumentError(
-            f"{opname}() received an invalid combination of arguments - got (Tensor, keepdim=bool), "
-            f"but expected one of: (Tensor input) or (Tensor input, Tensor other) or "
-            f"(Tensor input, int dim, bool keepdim = False)"
-        )
+    if keepdim:  # (no dim: no overload takes a keepdim)
+        raise NoOverloadError(f"{opname}() received an invalid combination of arguments")
     if numel(shape) == 0:
         raise ShapeError(
             f"{opname}(): Expected reduction dim to be specified for input.numel() == 0. "
@@ -490,11 +496,113 @@ def _whole_op(name: str) -> None:
 
     defop(
         name=name, forward=forward, method=name, saves="both", shape=shape, dtype=same_dtype,
-        vjp=(_evenly_distribute,), grad_fn=f"{name.capitalize()}Backward1",
+        vjp=(_evenly_distribute,), grad_fn=f"{name.capitalize()}Backward1", route=_route(name),
+        overloads=_EXTREMUM_OVERLOADS,
         doc=f"The {'largest' if name == 'max' else 'smallest'} element of the whole tensor (NaN if any); "
         "the gradient is shared evenly among ties. With dim (values and indices) it is not carried.",
         flops=_reads,
     )
+
+
+# max(input, dim) and min(input, dim): (values, indices) -----------------------------------
+
+def _scatter_back(xp: Any, grad: Any, dim: int, index: Any, shape: Shape) -> Any:
+    out = xp.zeros(tuple(shape), dtype=grad.dtype)
+    xp.put_along_axis(out, xp.asarray(index), grad, axis=dim)
+    return out
+
+
+def _gather(xp: Any, input: Any, dim: int, index: Any) -> Any:
+    return xp.take_along_axis(input, xp.asarray(index), axis=dim)
+
+
+# the gradient of a value-selecting reduction (``max(input, dim)``) and its own derivative, as PyTorch's
+_GATHER: Any
+_SCATTER_BACK = defop(
+    name="_scatter_back", forward=_scatter_back, inputs=("grad",), namespace="tensor", saves="none",
+    shape=lambda g, dim, index, shape: tuple(shape), dtype=same_dtype, grad_fn="ScatterBackward0",
+    vjp=(lambda h, out, g, dim, index, shape: call(_GATHER, (h,), {"dim": dim, "index": index}),),
+    doc="grad put at index along dim into zeros of shape (the gradient of max(input, dim)).",
+)
+_GATHER = defop(
+    name="_gather", forward=_gather, inputs=("input",), namespace="tensor", saves="none",
+    shape=lambda s, dim, index: tuple(np.shape(index)), dtype=same_dtype, grad_fn="GatherBackward0",
+    vjp=(lambda h, out, x, dim, index: call(_SCATTER_BACK, (h,), {"dim": dim, "index": index, "shape": x.shape}),),
+    doc="input read at index along dim (the derivative of _scatter_back).",
+)
+
+
+def _along_dim(opname: str, shape: Shape, dim: Any) -> int:
+    """The one dim ``max(input, dim)`` reduces, with PyTorch's refusals (0-d tensors take 0 and -1)."""
+    d = normalize_dim(dim, len(shape))
+    if shape and shape[d] == 0:
+        raise IndexError_(f"{opname}(): Expected reduction dim {d} to have non-zero size.")
+    return d
+
+
+def _along_op(name: str) -> tuple[Any, Any]:
+    """The values (differentiable: the gradient goes to the index, as PyTorch's ``MaxBackward0``) and the
+    indices (the first of ties and of NaNs, as PyTorch's) of ``max``/``min`` over one dim."""
+    arg = "argmax" if name == "max" else "argmin"
+
+    def values(xp: Any, input: Any, dim: Any, keepdim: bool = False) -> Any:
+        return getattr(xp, name)(input, axis=_along_dim(name, input.shape, dim) if input.ndim else None,
+                                 keepdims=keepdim and input.ndim > 0)
+
+    def indices(xp: Any, input: Any, dim: Any, keepdim: bool = False) -> Any:
+        if not input.ndim:
+            _along_dim(name, (), dim)
+            return xp.zeros((), dtype=np.int64)
+        return getattr(xp, arg)(input, axis=_along_dim(name, input.shape, dim), keepdims=keepdim).astype(np.int64)
+
+    def shape(s: Shape, dim: Any, keepdim: bool = False) -> Shape:
+        return reduced_shape(s, (_along_dim(name, s, dim),), keepdim) if s else ()
+
+    def grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool = False) -> Any:
+        if not x.ndim:
+            return g
+        d = _along_dim(name, x.shape, dim)
+        at = getattr(_xp(x), arg)(x._data, axis=d, keepdims=True)
+        # PyTorch's value_selecting_reduction_backward: the gradient scattered to the saved indices
+        return call(_SCATTER_BACK, (g if keepdim else g.unsqueeze(d),), {"dim": d, "index": at, "shape": x.shape})
+
+    values_op = defop(
+        name=f"_{name}_values", forward=values, inputs=("input",), namespace="tensor", saves="inputs", shape=shape,
+        dtype=same_dtype, vjp=(grad,), grad_fn=f"{name.capitalize()}Backward0",
+        doc=f"The values of {name}(input, dim, keepdim): the gradient goes to the first of ties.", flops=_reads,
+    )
+    indices_op = defop(
+        name=f"_{name}_indices", forward=indices, inputs=("input",), namespace="tensor", saves="none", shape=shape,
+        dtype=lambda x, dim, keepdim=False: (None, int64), vjp=None, grad_fn="",
+        doc=f"The indices of {name}(input, dim, keepdim): the first of ties and of NaNs.", flops=_reads,
+    )
+    return values_op, indices_op
+
+
+def _route(name: str) -> Any:
+    """PyTorch's other overloads of ``torch.max``/``min`` (and the methods): ``(input, other)`` is
+    ``maximum``/``minimum``; ``(input, dim, keepdim=False)`` is ``return_types.max(values, indices)``.
+    None: the whole-tensor op's call (or its refusal)."""
+    values_op, indices_op = _along_op(name)
+
+    def route(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        from .. import return_types
+        from ..tensor import Tensor
+
+        rest = args[1:]
+        if (rest and isinstance(rest[0], Tensor)) or "other" in kwargs:
+            return call(REGISTRY[f"{name}imum"], args, kwargs)
+        dim = rest[0] if rest else kwargs.get("dim")
+        keepdim = rest[1] if len(rest) > 1 else kwargs.get("keepdim", False)
+        if dim is None or as_index(dim) is None or not isinstance(keepdim, bool) or len(rest) > 2:
+            return None
+        if set(kwargs) - {"input", "dim", "keepdim"}:
+            return None
+        x = args[0] if args else kwargs.get("input")
+        params = {"dim": as_index(dim), "keepdim": keepdim}
+        return getattr(return_types, name)(call(values_op, (x,), params), call(indices_op, (x,), params))
+
+    return route
 
 
 _whole_op("max")
