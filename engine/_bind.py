@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from ._warnings import warn as _warn
+from .errors import ArgumentError
 from .ops.registry import REGISTRY, Op, apply, call
+from .ops.shape import TUPLE_FUNCTIONS
 from .tensor import Tensor
 
 
@@ -73,10 +76,10 @@ def method_for(op: Op) -> Callable[..., Any]:
     return method
 
 
-def public_functions() -> tuple[dict[str, Callable[..., Tensor]], dict[str, Callable[..., Tensor]]]:
+def public_functions() -> tuple[dict[str, Callable[..., Any]], dict[str, Callable[..., Any]]]:
     """The ``torch.X`` and ``torch.nn.functional.X`` functions of every registered op."""
-    torch_ns: dict[str, Callable[..., Tensor]] = {}
-    functional: dict[str, Callable[..., Tensor]] = {}
+    torch_ns: dict[str, Callable[..., Any]] = {}
+    functional: dict[str, Callable[..., Any]] = {}
     for name, op in REGISTRY.items():
         if name.startswith("_"):
             continue
@@ -87,6 +90,7 @@ def public_functions() -> tuple[dict[str, Callable[..., Tensor]], dict[str, Call
                 functional[name] = torch_ns[name] if front is True else front(torch_ns[name])
         elif op.namespace == "functional":
             functional[name] = function_for(op)
+    torch_ns.update(TUPLE_FUNCTIONS)  # (split, chunk, unbind: tuples, not one tensor)
     return torch_ns, functional
 
 
@@ -135,8 +139,28 @@ def _reversed_dims(self: Tensor) -> Tensor:
     return call(REGISTRY["permute"], (self, tuple(range(self.ndim - 1, -1, -1))), {})
 
 
+_POSITION = re.compile(r"\(position (\d+)\)")
+
+
+def _tuple_method(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``x.split(...)`` for ``split(x, ...)``: PyTorch counts a method's argument positions after self."""
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except ArgumentError as exc:
+            exc.args = (_POSITION.sub(lambda m: f"(position {int(m.group(1)) - 1})", str(exc), count=1),)
+            raise
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
 def attach_methods() -> None:
     """Give Tensor a method per op that PyTorch has as a method, and its operators."""
+    for name, fn in TUPLE_FUNCTIONS.items():  # (PyTorch's Tensor.split is Python calling the function form)
+        setattr(Tensor, name, fn if name == "split" else _tuple_method(fn))
     for op in REGISTRY.values():
         if op.method and op.method not in Tensor.__dict__:
             setattr(Tensor, op.method, method_for(op))

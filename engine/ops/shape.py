@@ -14,7 +14,7 @@ with PyTorch's error.
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..dtypes import result_type
@@ -581,3 +581,105 @@ defop(
     grad_fn="SliceBackward0",
     doc="A view of length elements of dim from start (start may be negative, or a 0-d tensor).",
 )
+
+
+# -- split, chunk, unbind: tuples of views --------------------------------------------------------
+# PyTorch's pieces share one multi-output node; here each piece is a ``_piece`` of its own, with that
+# node's name (``SplitBackward0``, ``SplitWithSizesBackward0``, ``UnbindBackward0``): the same values,
+# views and gradients. They return tuples, so they are functions of the engine and methods of tensors
+# (``TUPLE_FUNCTIONS``), not registry entries (the service's ops return one tensor).
+
+def _piece_key(dim: int, start: int, length: int | None) -> tuple[Any, ...]:
+    """The key of one piece: ``length`` elements of ``dim`` from ``start``, or (None) the one at ``start``."""
+    return (*(slice(None),) * dim, start if length is None else slice(start, start + length))
+
+
+def _piece(xp: Any, input: Any, dim: int, start: int, length: int | None, node: str) -> Any:
+    return input[_piece_key(dim, start, length)]
+
+
+def _piece_shape(s: Shape, dim: int, start: int, length: int | None, node: str) -> Shape:
+    return (*s[:dim], *(() if length is None else (length,)), *s[dim + 1 :])
+
+
+defop(
+    name="_piece", view=True, forward=_piece, inputs=("input",), namespace="tensor", saves="none",
+    shape=_piece_shape, dtype=same_dtype,
+    vjp=(lambda g, out, x, dim, start, length, node: scatter_back(g, _piece_key(dim, start, length), x.shape),),
+    grad_fn=lambda x, dim, start, length, node: node,
+    doc="One piece of split, chunk or unbind (a view): length elements of dim from start, or the one at start.",
+)
+
+
+def _pieces(x: Any, dim: int, sizes: Sequence[int], node: str) -> tuple[Any, ...]:
+    from .registry import REGISTRY, call
+
+    out = []
+    start = 0
+    for n in sizes:
+        out.append(call(REGISTRY["_piece"], (x,), {"dim": dim, "start": start, "length": n, "node": node}))
+        start += n
+    return tuple(out)
+
+
+def _split_dim(opname: str, x: Any, dim: Any) -> int:
+    if x.ndim == 0:
+        raise ShapeError(f"{opname} expects at least a 1-dimensional tensor")
+    return normalize_dim(int_argument(dim, opname, "dim", 3), x.ndim)
+
+
+def split(tensor: Any, split_size_or_sections: Any, dim: int = 0) -> tuple[Any, ...]:
+    """``torch.split``: pieces of ``split_size`` along dim (the last may be smaller), or of the listed sizes."""
+    size = as_index(split_size_or_sections) if not isinstance(split_size_or_sections, bool) else None
+    if size is None:  # (PyTorch's split_with_sizes)
+        sections = ints_argument(split_size_or_sections, "split_with_sizes", "split_sizes")
+        d = _split_dim("split_with_sizes", tensor, dim)
+        n = tensor.shape[d]
+        if any(s < 0 for s in sections):
+            raise ShapeError(
+                "split_with_sizes expects split_sizes have only non-negative entries, but got "
+                f"split_sizes={list(sections)}"
+            )
+        if sum(sections) != n:
+            raise ShapeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size at dimension {d}), "
+                f"but got split_sizes={list(sections)}"
+            )
+        return _pieces(tensor, d, sections, "SplitWithSizesBackward0")
+    d = _split_dim("split", tensor, dim)
+    n = tensor.shape[d]
+    if size < 0:
+        raise ShapeError(f"split expects split_size be non-negative, but got split_size={size}")
+    if size == 0 and n != 0:
+        raise ShapeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+    count = max((n + size - 1) // size, 1) if size else 1
+    return _pieces(tensor, d, [size] * (count - 1) + [n - size * (count - 1)], "SplitBackward0")
+
+
+def chunk(input: Any, chunks: Any, dim: int = 0) -> tuple[Any, ...]:
+    """``torch.chunk``: ``chunks`` pieces of ceil(size / chunks) along dim (fewer where they run out)."""
+    chunks = int_argument(chunks, "chunk", "chunks", 2)
+    d = _split_dim("chunk", input, dim)
+    if chunks <= 0:
+        raise ShapeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    n = input.shape[d]
+    size = (n + chunks - 1) // chunks
+    if size == 0 and n == 0:  # (as PyTorch: that many empty pieces)
+        return _pieces(input, d, [0] * chunks, "SplitWithSizesBackward0")
+    return split(input, size, d)
+
+
+def unbind(input: Any, dim: int = 0) -> tuple[Any, ...]:
+    """``torch.unbind``: the slices along dim, each without that dim."""
+    from .registry import REGISTRY, call
+
+    if input.ndim == 0:
+        raise IndexError_("Dimension specified as 0 but tensor has no dimensions")
+    d = normalize_dim(int_argument(dim, "unbind", "dim", 2), input.ndim)
+    piece = REGISTRY["_piece"]
+    return tuple(call(piece, (input,), {"dim": d, "start": i, "length": None, "node": "UnbindBackward0"})
+                 for i in range(input.shape[d]))
+
+
+# engine.<name> and Tensor.<name> (the tensor first), returning tuples
+TUPLE_FUNCTIONS: dict[str, Callable[..., tuple[Any, ...]]] = {"split": split, "chunk": chunk, "unbind": unbind}
