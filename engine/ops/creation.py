@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, DTypeError, scalar_overflow, type_name
+from ..errors import ArgumentError, DTypeError, ShapeError, scalar_overflow, type_name
 from ._helpers import same_shape
 from .registry import defop
 
@@ -114,7 +114,7 @@ def _fill(xp: Any, input: Any, value: Any, *, zero: bool = False) -> Any:
 
 def _fill_dtype(input: Any, value: Any, *, zero: bool = False) -> tuple[None, DType]:
     if getattr(value, "ndim", 0):
-        raise ArgumentError(
+        raise ShapeError(  # (a RuntimeError, as PyTorch's)
             f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions."
         )
     return None, input.dtype

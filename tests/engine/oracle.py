@@ -215,3 +215,25 @@ BINARY_SHAPES: list[tuple[tuple[int, ...], tuple[int, ...]]] = [
     ((), ()), ((3,), ()), ((), (3,)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((2, 1, 3), (4, 1)), ((0,), (1,)), ((4,), (4,)),
 ]
 FLOATS = ["float64", "float32"]
+
+
+_RAISED_KINDS = (TypeError, IndexError, ValueError, OverflowError, RuntimeError)
+
+
+def run_snippet(lib: Any, code: str) -> str:
+    """What a snippet written for ``torch`` prints when ``torch`` is ``lib``, and the error it ends with
+    (its builtin kind and words: the engine's errors subclass PyTorch's builtin ones), for comparing
+    the engine's run with PyTorch's. Warnings are not compared."""
+    import contextlib
+    import io
+    import warnings
+
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exec(code, {"torch": lib})  # noqa: S102 - the tests' own snippets
+    except _RAISED_KINDS as exc:
+        kind = next(k for k in _RAISED_KINDS if isinstance(exc, k))
+        print(f"raised {kind.__name__}: {exc}", file=out)
+    return out.getvalue()

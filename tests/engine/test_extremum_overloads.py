@@ -4,9 +4,6 @@ values), with PyTorch's words for calls that fit no overload."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
 from typing import Any
 
 import numpy as np
@@ -14,6 +11,8 @@ import pytest
 import torch
 
 import engine
+
+from .oracle import run_snippet
 
 SNIPPETS = {
     "along_a_dim": "x = torch.tensor([[1., 3., 3.], [float('nan'), 0., 2.]], requires_grad=True); r = torch.max(x, 1)\n"
@@ -44,21 +43,9 @@ SNIPPETS = {
 }
 
 
-def _run(lib: Any, code: str) -> str:
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exec(code, {"torch": lib})  # noqa: S102 - the test's own snippets
-    except (RuntimeError, TypeError, IndexError) as exc:
-        print(f"raised {[c for c in (TypeError, IndexError, RuntimeError) if isinstance(exc, c)][0].__name__}: {exc}",
-              file=out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_max_and_min_as_pytorch(name: str) -> None:
-    assert _run(engine, SNIPPETS[name]) == _run(torch, SNIPPETS[name])
+    assert run_snippet(engine, SNIPPETS[name]) == run_snippet(torch, SNIPPETS[name])
 
 
 @pytest.mark.parametrize("name", ["max", "min"])

@@ -3,15 +3,12 @@ with retain_grad, autograd.grad and in-place ops, their handles and PyTorch's wo
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
-from typing import Any
-
 import pytest
 import torch
 
 import engine
+
+from .oracle import run_snippet
 
 SNIPPETS = {
     "leaf_and_non_leaf": "x = torch.ones(2, requires_grad=True)\n"
@@ -71,17 +68,6 @@ SNIPPETS = {
 }
 
 
-def _run(lib: Any, code: str) -> str:
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # (create_graph's reference-cycle warning: not compared here)
-            exec(code, {"torch": lib})  # noqa: S102 - the test's own snippets
-    except (RuntimeError, TypeError) as exc:
-        print(f"raised {'TypeError' if isinstance(exc, TypeError) else 'RuntimeError'}: {exc}", file=out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_hooks_as_pytorch(name: str) -> None:
-    assert _run(engine, SNIPPETS[name]) == _run(torch, SNIPPETS[name])
+    assert run_snippet(engine, SNIPPETS[name]) == run_snippet(torch, SNIPPETS[name])

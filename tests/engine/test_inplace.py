@@ -6,9 +6,6 @@ message of what it raises must match (the exception classes are the engine's own
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
 from typing import Any
 
 import numpy as np
@@ -16,6 +13,8 @@ import pytest
 import torch
 
 import engine
+
+from .oracle import run_snippet
 
 SNIPPETS = {
     # a parameter update, and the rules on leaves
@@ -320,20 +319,9 @@ SNIPPETS = {
 }
 
 
-def _run(lib: Any, code: str) -> str:
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # (create_graph's reference-cycle warning: not compared here)
-            exec(code, {"torch": lib})  # noqa: S102 - the test's own snippets
-    except (RuntimeError, TypeError, ValueError, IndexError) as exc:
-        print(f"raised: {exc}", file=out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_inplace_as_pytorch(name: str) -> None:
-    assert _run(engine, SNIPPETS[name]) == _run(torch, SNIPPETS[name])
+    assert run_snippet(engine, SNIPPETS[name]) == run_snippet(torch, SNIPPETS[name])
 
 
 UNARY = ["neg_", "abs_", "exp_", "exp2_", "log_", "log2_", "log10_", "log1p_", "expm1_", "sqrt_", "rsqrt_", "square_",

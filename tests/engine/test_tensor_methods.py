@@ -3,15 +3,12 @@ the ``new_*`` factories, and ``view_as``/``reshape_as``/``expand_as``/``type_as`
 
 from __future__ import annotations
 
-import contextlib
-import io
-import warnings
-from typing import Any
-
 import pytest
 import torch
 
 import engine
+
+from .oracle import run_snippet
 
 SNIPPETS = {
     "contiguous_is_itself": "x = torch.ones(2, 3, requires_grad=True); y = x * 1\n"
@@ -40,17 +37,6 @@ SNIPPETS = {
 }
 
 
-def _run(lib: Any, code: str) -> str:
-    out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            exec(code, {"torch": lib})  # noqa: S102 - the test's own snippets
-    except (RuntimeError, TypeError, ValueError) as exc:
-        print(f"raised: {exc}", file=out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("name", sorted(SNIPPETS))
 def test_tensor_methods_as_pytorch(name: str) -> None:
-    assert _run(engine, SNIPPETS[name]) == _run(torch, SNIPPETS[name])
+    assert run_snippet(engine, SNIPPETS[name]) == run_snippet(torch, SNIPPETS[name])
