@@ -220,6 +220,12 @@ FLOATS = ["float64", "float32"]
 _RAISED_KINDS = (TypeError, IndexError, ValueError, OverflowError, RuntimeError)
 
 
+def assert_same_kind(e: BaseException, t: BaseException) -> None:
+    """The engine's error is of the builtin kind PyTorch's is (its own classes subclass those)."""
+    kind = next((k for k in _RAISED_KINDS if isinstance(t, k)), type(t))
+    assert isinstance(e, kind), f"engine raised {type(e).__name__}, PyTorch {type(t).__name__}: {t}"
+
+
 def run_snippet(lib: Any, code: str) -> str:
     """What a snippet written for ``torch`` prints when ``torch`` is ``lib``, and the error it ends with
     (its builtin kind and words: the engine's errors subclass PyTorch's builtin ones), for comparing

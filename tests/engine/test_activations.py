@@ -18,7 +18,7 @@ import torch.nn.functional as TF
 import engine
 import engine.nn.functional as EF
 
-from .oracle import FLOATS, UNARY_SHAPES, T, check
+from .oracle import FLOATS, UNARY_SHAPES, T, assert_same_kind, check
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ def same_error(engine_call: Any, torch_call: Any, kind: type = Exception) -> Non
     with pytest.raises(kind) as e_exc:
         engine_call()
     assert str(e_exc.value) == str(t_exc.value)
+    assert_same_kind(e_exc.value, t_exc.value)
 
 
 SOFTMAX_CASES = [

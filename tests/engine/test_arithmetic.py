@@ -17,7 +17,7 @@ import torch
 
 import engine
 
-from .oracle import BINARY_SHAPES, FLOATS, T, _build, assert_close, check, to_np
+from .oracle import BINARY_SHAPES, FLOATS, T, _build, assert_close, assert_same_kind, check, to_np
 
 INTS = ["int32", "int64"]
 ALL_DTYPES = ["bool", "int32", "int64", "float32", "float64"]
@@ -55,6 +55,7 @@ def same_error(e_fn: Callable[[], Any], t_fn: Callable[[], Any]) -> str:
     assert e_err is not None, f"engine did not raise; torch raised {t_err!r}"
     assert isinstance(e_err, engine.EngineError), f"engine raised an untyped {e_err!r}"
     assert str(e_err) == str(t_err), f"message: engine {str(e_err)!r} vs torch {str(t_err)!r}"
+    assert_same_kind(e_err, t_err)
     return str(e_err)
 
 

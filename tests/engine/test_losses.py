@@ -20,7 +20,7 @@ import torch.nn.functional as TF
 import engine
 import engine.nn.functional as EF
 
-from .oracle import FLOATS, T, check
+from .oracle import FLOATS, T, assert_same_kind, check
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using a target size")
 
@@ -44,6 +44,7 @@ def same_error(engine_call: Any, torch_call: Any, kind: type = Exception) -> Non
     with pytest.raises(kind) as e_exc:
         engine_call()
     assert str(e_exc.value) == str(t_exc.value)
+    assert_same_kind(e_exc.value, t_exc.value)
 
 
 def both(fn: str, *arrays: Any, **kwargs: Any) -> tuple[Any, Any]:
