@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from .._warnings import warn as _warn
-from ..errors import ArgumentError, DTypeError, UnsupportedError, type_name
+from ..errors import ArgumentError, AutogradError, DTypeError, type_name
 from ._helpers import as_index, floating_only, normalize_dim, same_shape
 from .registry import REGISTRY, call, defop
 
@@ -35,9 +35,21 @@ def _op(name: str, *args: Any, **kwargs: Any) -> Any:
     return call(REGISTRY[name], args, kwargs)
 
 
-def _no_inplace(name: str, inplace: bool) -> None:
-    if inplace:
-        raise UnsupportedError(f"{name}(): inplace=True is not supported by the engine; use inplace=False")
+def _in_place(name: str, position: int) -> Any:
+    """``F.<name>(input, ..., inplace=True)`` (``inplace`` the argument at ``position``): the op's result
+    written into input as PyTorch's in-place variant does (``inplace.run_inplace``, with PyTorch's
+    refusals); any other call is the op as it is (``Op.route``)."""
+
+    def route(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        inplace = kwargs.get("inplace", args[position] if len(args) > position else False)
+        if inplace is not True or not args:
+            return None
+        from ..inplace import run_inplace
+
+        params = {k: v for k, v in kwargs.items() if k != "inplace"}
+        return run_inplace(args[0], REGISTRY[name], args[1:position], {**params, "inplace": True})
+
+    return route
 
 
 # -- softmax / log_softmax -------------------------------------------------------------
@@ -200,7 +212,6 @@ defop(
 # -- leaky_relu / elu ----------------------------------------------------------------------
 
 def _leaky_relu(xp: Any, input: Any, negative_slope: Any = 0.01, inplace: bool = False) -> Any:
-    _no_inplace("leaky_relu", inplace)
     return xp.where(input > 0, input, input * negative_slope)
 
 
@@ -224,19 +235,25 @@ _LEAKY_RELU_BACKWARD = defop(
 
 
 def _leaky_relu_grad(g: Any, out: Any, x: Any, negative_slope: Any, inplace: bool) -> Any:
+    if inplace and negative_slope < 0:  # (PyTorch's in-place variant reads the output's sign)
+        raise AutogradError(
+            "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. "
+            "This is caused by calling in-place forward function with a negative slope, please call out-of-place "
+            "version instead. File an issue at https://github.com/pytorch/pytorch if you do require supporting "
+            "in-place leakRelu backward calculation with negative slope"
+        )
     return call(_LEAKY_RELU_BACKWARD, (g, x), {"negative_slope": negative_slope})
 
 
 defop(
     name="leaky_relu", python_function=True, forward=_leaky_relu, namespace="functional",
-    shape=same_shape, dtype=floating_only("leaky_relu_cpu"),
-    vjp=(_leaky_relu_grad,), grad_fn="LeakyReluBackward0",
+    shape=same_shape, dtype=floating_only("leaky_relu_cpu"), route=_in_place("leaky_relu", 2),
+    vjp=(_leaky_relu_grad,), grad_fn=lambda x, negative_slope=0.01, inplace=False: f"LeakyReluBackward{int(inplace)}",
     doc="input where input > 0, else negative_slope * input.",
 )
 
 
 def _elu(xp: Any, input: Any, alpha: Any = 1.0, inplace: bool = False) -> Any:
-    _no_inplace("elu", inplace)
     return xp.where(input > 0, input, xp.expm1(xp.minimum(input, 0)) * alpha)
 
 
@@ -272,8 +289,8 @@ def _elu_grad(g: Any, out: Any, x: Any, alpha: Any, inplace: bool) -> Any:
 
 defop(
     name="elu", python_function=True, forward=_elu, namespace="functional",
-    shape=same_shape, dtype=floating_only("elu_cpu"),
-    vjp=(_elu_grad,), grad_fn="EluBackward0",
+    shape=same_shape, dtype=floating_only("elu_cpu"), route=_in_place("elu", 2),
+    vjp=(_elu_grad,), grad_fn=lambda x, alpha=1.0, inplace=False: f"EluBackward{int(inplace)}",
     doc="input where input > 0, else alpha * (exp(input) - 1).",
 )
 
@@ -281,7 +298,6 @@ defop(
 # -- silu / gelu ------------------------------------------------------------------------------
 
 def _silu(xp: Any, input: Any, inplace: bool = False) -> Any:
-    _no_inplace("silu", inplace)
     return input / (1 + xp.exp(-input))
 
 
@@ -292,7 +308,7 @@ def _silu_grad(g: Any, out: Any, x: Any, inplace: bool) -> Any:
 
 defop(
     name="silu", python_function=True, forward=_silu, namespace="functional",
-    shape=same_shape, dtype=floating_only("silu_cpu"),
+    shape=same_shape, dtype=floating_only("silu_cpu"), route=_in_place("silu", 1),
     vjp=(_silu_grad,), grad_fn="SiluBackward0",
     doc="input * sigmoid(input) (swish).",
 )

@@ -18,7 +18,7 @@ import torch.nn.functional as TF
 import engine
 import engine.nn.functional as EF
 
-from .oracle import FLOATS, UNARY_SHAPES, T, assert_same_kind, check
+from .oracle import FLOATS, UNARY_SHAPES, T, assert_same_kind, check, run_snippet
 
 
 @dataclass(frozen=True)
@@ -264,11 +264,32 @@ def test_no_grad_and_leaf() -> None:
     assert not y.requires_grad and y.is_leaf
 
 
-@pytest.mark.parametrize("name", ["leaky_relu", "elu", "silu"])
-def test_inplace_is_refused(name: str) -> None:
-    with pytest.raises(NotImplementedError):
-        getattr(EF, name)(engine.randn(3), inplace=True)
-    assert getattr(EF, name)(engine.randn(3), inplace=False).shape == (3,)
+INPLACE_ACTIVATIONS = {
+    # F.<op>(x, inplace=True): the result written into x, recorded as PyTorch's in-place variant
+    "recorded": "F = torch.nn.functional\n"
+                "for fn, kw in [(F.leaky_relu, {'negative_slope': 0.1}), (F.elu, {'alpha': 1.5}), (F.silu, {})]:\n"
+                "    x = torch.tensor([-1., 2.], requires_grad=True); y = x * 1\n"
+                "    r = fn(y, inplace=True, **kw); print(fn.__name__, r is y, r.grad_fn.name(), r, y._version)\n"
+                "    r.sum().backward(); print(x.grad)\n"
+                "    w = torch.tensor([-1., 2.]); print(fn(w, inplace=True, **kw) is w, w)",
+    "positional": "print(torch.nn.functional.leaky_relu(torch.tensor([-1., 2.]), 0.2, True))",
+    "leaf_refused": "torch.nn.functional.elu(torch.ones(2, requires_grad=True), inplace=True)",
+    "negative_slope_backward_refused": "x = torch.tensor([-1., 2.], requires_grad=True); y = x * 1\n"
+                                      "torch.nn.functional.leaky_relu(y, -0.5, inplace=True).sum().backward()",
+    "saved_output_changed": "x = torch.tensor([-1., 2.], requires_grad=True); y = x.exp()\n"
+                            "torch.nn.functional.silu(y, inplace=True); y.sum().backward()",
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE_ACTIVATIONS))
+def test_inplace_activations_as_pytorch(name: str) -> None:
+    assert run_snippet(engine, INPLACE_ACTIVATIONS[name]) == run_snippet(torch, INPLACE_ACTIVATIONS[name])
+
+
+def test_inplace_elu_is_differentiable_twice() -> None:
+    x = engine.tensor([-1.0, 0.5, 2.0], dtype=engine.float64, requires_grad=True)
+    assert engine.autograd.gradcheck(lambda t: EF.elu(t * 1, 1.5, True), (x,))
+    assert engine.autograd.gradgradcheck(lambda t: EF.elu(t * 1, 1.5, True), (x,))
 
 
 def test_gelu_tails_in_float64_as_pytorchs() -> None:
