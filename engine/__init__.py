@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 
-from . import autograd, cuda, nn, return_types
+from . import autograd, cuda, linalg, nn, return_types
 from . import inplace as _inplace
 from . import ops as _ops  # noqa: F401 - imported for its registrations (every op)
 from ._bind import attach_methods, public_functions
@@ -85,7 +85,8 @@ def numel(input: Tensor) -> builtins.int:
 __all__ = [
     "REGISTRY", "ArgumentError", "AutogradError", "DeadlineExceeded", "DTypeError", "DeviceError",
     "EngineError", "Generator", "ShapeError", "Size", "Tensor", "UnsupportedError", "arange",
-    "as_tensor", "build_info", "autograd", "cuda", "device", "return_types", "dtype", "empty", "empty_like",
+    "as_tensor", "build_info", "autograd", "cuda", "device", "linalg", "return_types", "dtype", "empty",
+    "empty_like",
     "enable_grad", "eye",
     "float16", "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype",
     "initial_seed", "int32", "int64", "is_grad_enabled", "is_tensor", "linspace", "manual_seed", "nn",
