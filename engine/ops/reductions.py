@@ -563,8 +563,8 @@ def _along_op(name: str) -> tuple[Any, Any]:
         return reduced_shape(s, (_along_dim(name, s, dim),), keepdim) if s else ()
 
     def grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool = False) -> Any:
-        if not x.ndim:
-            return g
+        if not x.ndim:  # (PyTorch scatters a 0-d input's gradient too: ScatterBackward0 under create_graph)
+            return call(_SCATTER_BACK, (g,), {"dim": 0, "index": np.zeros((), dtype=np.int64), "shape": ()})
         d = _along_dim(name, x.shape, dim)
         at = getattr(_xp(x), arg)(x._data, axis=d, keepdims=True)
         # PyTorch's value_selecting_reduction_backward: the gradient scattered to the saved indices
