@@ -8,9 +8,14 @@ from typing import Any
 
 from ._warnings import warn as _warn
 from .errors import ArgumentError
+from .ops import shape as _shape
+from .ops import sorting as _sorting
 from .ops.registry import REGISTRY, Op, apply, call
-from .ops.shape import TUPLE_FUNCTIONS
 from .tensor import Tensor
+
+# engine.<name> and Tensor.<name> that return tuples: functions, not registry entries (the service's ops
+# return one tensor)
+TUPLE_FUNCTIONS: dict[str, Callable[..., Any]] = {**_shape.TUPLE_FUNCTIONS, **_sorting.TUPLE_FUNCTIONS}
 
 
 def function_for(op: Op) -> Callable[..., Any]:
@@ -21,7 +26,7 @@ def function_for(op: Op) -> Callable[..., Any]:
     if route is not None:  # (torch.max(input, dim): the overloads the entry does not carry)
 
         def fn(*args: Any, **kwargs: Any) -> Any:
-            routed = route(args, kwargs)
+            routed = route(args, kwargs, False)
             return routed if routed is not None else call(op, args, kwargs)
 
     elif convert is None:
@@ -49,7 +54,7 @@ def method_for(op: Op) -> Callable[..., Any]:
     if route is not None:
 
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
-            routed = route((self, *args), kwargs)
+            routed = route((self, *args), kwargs, True)
             return routed if routed is not None else call(op, (self, *args), kwargs, True)
 
     elif convert is not None:
@@ -90,7 +95,7 @@ def public_functions() -> tuple[dict[str, Callable[..., Any]], dict[str, Callabl
                 functional[name] = torch_ns[name] if front is True else front(torch_ns[name])
         elif op.namespace == "functional":
             functional[name] = function_for(op)
-    torch_ns.update(TUPLE_FUNCTIONS)  # (split, chunk, unbind: tuples, not one tensor)
+    torch_ns.update(TUPLE_FUNCTIONS)  # (split, chunk, unbind, sort, topk: tuples, not one tensor)
     return torch_ns, functional
 
 
@@ -160,7 +165,8 @@ def _tuple_method(fn: Callable[..., Any]) -> Callable[..., Any]:
 def attach_methods() -> None:
     """Give Tensor a method per op that PyTorch has as a method, and its operators."""
     for name, fn in TUPLE_FUNCTIONS.items():  # (PyTorch's Tensor.split is Python calling the function form)
-        setattr(Tensor, name, fn if name == "split" else _tuple_method(fn))
+        method = _sorting.TUPLE_METHODS.get(name)  # (sort, topk: PyTorch's parser words a method's call its way)
+        setattr(Tensor, name, method or (fn if name == "split" else _tuple_method(fn)))
     for op in REGISTRY.values():
         if op.method and op.method not in Tensor.__dict__:
             setattr(Tensor, op.method, method_for(op))

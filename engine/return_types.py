@@ -1,4 +1,4 @@
-"""``torch.return_types``: the named pairs ops such as ``max(input, dim)`` return.
+"""``torch.return_types``: the named pairs ops such as ``max(input, dim)``, ``sort`` and ``topk`` return.
 
 Each is a tuple (it unpacks and indexes as one) with its fields by name, and prints as PyTorch's.
 """
@@ -35,4 +35,12 @@ class max(_Pair):  # noqa: N801, A001 - named as PyTorch's
 
 
 class min(_Pair):  # noqa: N801, A001 - named as PyTorch's
+    __slots__ = ()
+
+
+class sort(_Pair):  # noqa: N801 - named as PyTorch's
+    __slots__ = ()
+
+
+class topk(_Pair):  # noqa: N801 - named as PyTorch's
     __slots__ = ()

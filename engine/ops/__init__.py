@@ -12,6 +12,7 @@ from . import (  # noqa: F401 - imported for their registrations
     masking,
     reductions,
     shape,
+    sorting,
     unary,
 )
 from .registry import NOT_GIVEN, REGISTRY, NotGiven, Op, Param, apply, call, defop, register

@@ -40,7 +40,7 @@ def _in_place(name: str, position: int) -> Any:
     written into input as PyTorch's in-place variant does (``inplace.run_inplace``, with PyTorch's
     refusals); any other call is the op as it is (``Op.route``)."""
 
-    def route(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def route(args: tuple[Any, ...], kwargs: dict[str, Any], method: bool) -> Any:
         inplace = kwargs.get("inplace", args[position] if len(args) > position else False)
         if inplace is not True or not args:
             return None

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import bool_, from_numpy_dtype, result_type
+from ..dtypes import dtype as DType
 from ..errors import ArgumentError, DTypeError, type_name
 from ._helpers import broadcast_shapes, same_shape
 from .creation import check_scalar_fits
@@ -107,17 +108,22 @@ def _where(xp: Any, condition: Any, input: Any, other: Any) -> Any:
     return xp.where(condition, a, b)
 
 
+_WHERE_OVERLOADS = (
+    "(Tensor condition)",
+    "(Tensor condition, Tensor input, Tensor other, *, Tensor out = None)",
+    "(Tensor condition, Number self, Tensor other)",
+    "(Tensor condition, Tensor input, Number other)",
+    "(Tensor condition, Number self, Number other)",
+)
+
+
 def _where_dtype(condition: Any, input: Any, other: Any, **_: Any) -> tuple[Any, Any]:
     bad = [x for x in (input, other) if not (_is_tensor(x) or isinstance(x, _NUMBER))]
     if not _is_tensor(condition) or bad:
         raise ArgumentError(
             f"where() received an invalid combination of arguments - got ({_type_name(condition)}, "
             f"{_type_name(input)}, {_type_name(other)}), but expected one of:\n"
-            " * (Tensor condition)\n"
-            " * (Tensor condition, Tensor input, Tensor other, *, Tensor out = None)\n"
-            " * (Tensor condition, Number self, Tensor other)\n"
-            " * (Tensor condition, Tensor input, Number other)\n"
-            " * (Tensor condition, Number self, Number other)\n"
+            + "".join(f" * {overload}\n" for overload in _WHERE_OVERLOADS)
         )
     if condition.dtype is not bool_:
         raise DTypeError(
@@ -138,12 +144,27 @@ def _where_grad_other(g: Any, out: Any, condition: Any, input: Any, other: Any) 
     return call(REGISTRY["where"], (condition, 0, g), {})
 
 
+def _where_route(args: tuple[Any, ...], kwargs: dict[str, Any], method: bool) -> Any:
+    """``where(condition)``, PyTorch's ``nonzero(condition, as_tuple=True)`` (a tuple, not the entry's one
+    tensor); None: the entry's call (three arguments, or PyTorch's words for a call of two)."""
+    if len(args) + len(kwargs) != 1 or not (args or "condition" in kwargs):
+        return None
+    condition = args[0] if args else kwargs["condition"]
+    if not isinstance(getattr(condition, "dtype", None), DType):
+        position = " (position 1)" if args else ""
+        raise ArgumentError(f"where(): argument 'condition'{position} must be Tensor, not {type_name(condition)}")
+    from .sorting import nonzero_tuple
+
+    return nonzero_tuple(condition)
+
+
 defop(
     name="where", forward=_where, inputs=("condition", "input", "other"), scalars=True, reads=((), (0,), (0,)),
-    shape=broadcast_shapes, dtype=_where_dtype,
+    shape=broadcast_shapes, dtype=_where_dtype, overloads=_WHERE_OVERLOADS, route=_where_route,
     vjp=(None, _where_grad_input, _where_grad_other), saves="inputs", grad_fn="WhereBackward0",
     doc="input where condition else other (tensors or numbers), broadcasting all three; "
-    "the gradient flows to input where condition and to other elsewhere.",
+    "the gradient flows to input where condition and to other elsewhere. "
+    "engine.where(condition) is nonzero(condition, as_tuple=True).",
 )
 
 

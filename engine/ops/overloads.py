@@ -18,9 +18,9 @@ from typing import Any
 from ..errors import DimTypeError, type_name, unpack_failure
 from ._helpers import as_index
 
-# types whose mismatch PyTorch's message explains ("didn't match because ..."); an overload
-# with any other type (``torch.dtype``, ``Number``) is listed without a reason
-_EXPLAINED = {"Tensor", "bool", "int", "float", "tuple of ints"}  # (the last never fits, see _reason)
+# types whose mismatch PyTorch's parser names, parsing with the one overload a call's count allows
+# ("argument 'dim' (position 2) must be int, not float"; ``tuple of ints`` is worded by the ops)
+_EXPLAINED = {"Tensor", "bool", "int", "float"}
 
 
 @dataclass(frozen=True)
@@ -83,29 +83,45 @@ def _fits(type_: str, value: Any) -> bool:
     return _int(value)
 
 
+def _printed_part(part: str) -> tuple[str, str]:
+    """One part of a signature as PyTorch's explainer (``_parseOption``) reads it: (type, name), split at the
+    last space, so a parameter with a default is named by it (``int dim = -1``: type ``int dim =``, name
+    ``-1``; a type no value has) and ``*`` is a part of its own."""
+    cut = part.rfind(" ")
+    return (part, part) if cut < 0 else (part[:cut], part[cut + 1 :])
+
+
+def _matches(type_: str, value: Any) -> bool:
+    """PyTorch's explainer's type test: the value's type name against the type as printed."""
+    name = type_name(value)
+    if type_ == "int":
+        return name == "int"
+    if type_ == "float":
+        return name in ("float", "int")
+    if type_ == "torch.dtype":  # (the engine's dtype stands for torch.dtype)
+        from ..dtypes import dtype
+
+        return isinstance(value, dtype)
+    return name == type_
+
+
 def _reason(params: list[_Param], positional: Sequence[Any], kwargs: dict[str, Any]) -> str | None:
-    """Why an overload did not match, as PyTorch's ``format_invalid_args`` says it: only for one
-    that takes exactly as many arguments as came (counted as it counts them: the parts of the
-    signature as written, a ``*`` and an empty ``()`` too), and whose types it can read."""
-    if len(_show(params)[1:-1].split(", ")) != len(positional) + len(kwargs) or any(
-        p.type not in _EXPLAINED for p in params
-    ):
+    """Why an overload did not match, as PyTorch's ``format_invalid_args`` says it: only for one that takes
+    exactly as many arguments as came (counted as it counts them: the parts of the signature as written, a
+    ``*`` and an empty ``()`` too); keywords are looked for among its last parts, as many as came."""
+    parts = [_printed_part(p) for p in _show(params)[1:-1].split(", ")]
+    if len(parts) != len(positional) + len(kwargs):
         return None
-    names = {p.name for p in params}
-    wrong = [k for k in kwargs if k not in names]
+    names = [name for _, name in parts]
+    wrong = [k for k in reversed(kwargs) if k not in names[len(parts) - len(kwargs) :]]
     if wrong:
         return "some of the keywords were incorrect: " + ", ".join(wrong)
-    # as PyTorch marks them: from the first argument that does not fit, every one after it too
-    # (and its explainer never fits ``tuple of ints``)
-    slots = [p for p in params if not p.keyword]
-    by_name = {p.name: p for p in params}
-    pairs = [(p, type_name(v), v) for p, v in zip(slots, positional, strict=False)]
-    pairs += [(by_name[k], f"{k}={type_name(v)}", v) for k, v in kwargs.items()]
     shown: list[str] = []
-    failed = False
-    for p, text, v in pairs:
-        failed = failed or p.type == "tuple of ints" or not _fits(p.type, v)
-        shown.append(f"!{text}!" if failed else text)
+    for i, (type_, name) in enumerate(parts):  # (a keyword shows in the place of the part it names)
+        keyword = i >= len(positional)
+        value = kwargs[name] if keyword else positional[i]
+        text = f"{name}={type_name(value)}" if keyword else type_name(value)
+        shown.append(text if _matches(type_, value) else f"!{text}!")
     return f"some of the arguments have invalid types: ({', '.join(shown)})"
 
 
@@ -118,17 +134,30 @@ def _got(positional: Sequence[Any], kwargs: dict[str, Any]) -> str:
 
 def _one_overload(op: Any, overload: list[_Param], positional: Sequence[Any], kwargs: dict[str, Any],
                   method: bool) -> str | None:
-    """PyTorch's words when one overload takes as many arguments as came: it parses with that one and
-    names the first argument that does not fit (None: none is found, the caller lists them all)."""
+    """PyTorch's words when one overload takes as many arguments as came: it parses with that one and says
+    what does not fit it (too many positional arguments, a missing one, one of the wrong type); None: none
+    is found, the caller lists them all."""
     slots = [p for p in overload if not p.keyword]
-    by_name = {p.name: p for p in overload}
-    for i, (p, v) in enumerate(zip(slots, positional, strict=False)):
-        if p.type in _EXPLAINED and p.type != "tuple of ints" and not _fits(p.type, v):
-            return f"{op.name}(): argument '{p.name}' (position {i + 1}) must be {p.type}, not {type_name(v)}"
-    for k, v in kwargs.items():
-        q = by_name.get(k)
-        if q is not None and q.type in _EXPLAINED and q.type != "tuple of ints" and not _fits(q.type, v):
-            return f"{op.name}(): argument '{k}' must be {q.type}, not {type_name(v)}"
+    required = sum(p.required for p in overload)
+    if len(positional) > len(slots):  # (PyTorch's extra_args, its counts as they are: "from 2 to 1")
+        n = len(positional)
+        if required != len(slots):
+            return f"{op.name}() takes from {required} to {len(slots)} positional arguments but {n} were given"
+        plural = "" if len(slots) == 1 else "s"
+        return f"{op.name}() takes {len(slots)} positional argument{plural} but {n} were given"
+    for i, p in enumerate(overload):
+        keyword = i >= len(positional)
+        if keyword and p.name not in kwargs:
+            if p.required:  # (PyTorch's missing_args: every required one from here, its plural as it is)
+                names = [q.name for q in overload[i:] if q.required]
+                plural = "s" if len(names) == 1 else ""
+                quoted = ", ".join(f'"{name}"' for name in names)
+                return f"{op.name}() missing {len(names)} required positional argument{plural}: {quoted}"
+            continue
+        v = kwargs[p.name] if keyword else positional[i]
+        if p.type in _EXPLAINED and not _fits(p.type, v):
+            where = "" if keyword else f" (position {i + 1})"
+            return f"{op.name}(): argument '{p.name}'{where} must be {p.type}, not {type_name(v)}"
     return None
 
 

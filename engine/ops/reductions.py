@@ -507,22 +507,26 @@ def _whole_op(name: str) -> None:
 # max(input, dim) and min(input, dim): (values, indices) -----------------------------------
 
 def _scatter_back(xp: Any, grad: Any, dim: int, index: Any, shape: Shape) -> Any:
+    if not shape:  # (a 0-d input: its one element, at index 0)
+        return grad.copy()
     out = xp.zeros(tuple(shape), dtype=grad.dtype)
     xp.put_along_axis(out, xp.asarray(index), grad, axis=dim)
     return out
 
 
 def _gather(xp: Any, input: Any, dim: int, index: Any) -> Any:
+    if input.ndim == 0:
+        return input.copy()
     return xp.take_along_axis(input, xp.asarray(index), axis=dim)
 
 
-# the gradient of a value-selecting reduction (``max(input, dim)``) and its own derivative, as PyTorch's
+# the gradient of a value-selecting op (``max(input, dim)``, ``sort``, ``topk``) and its own derivative, as PyTorch's
 _GATHER: Any
 _SCATTER_BACK = defop(
     name="_scatter_back", forward=_scatter_back, inputs=("grad",), namespace="tensor", saves="none",
     shape=lambda g, dim, index, shape: tuple(shape), dtype=same_dtype, grad_fn="ScatterBackward0",
     vjp=(lambda h, out, g, dim, index, shape: call(_GATHER, (h,), {"dim": dim, "index": index}),),
-    doc="grad put at index along dim into zeros of shape (the gradient of max(input, dim)).",
+    doc="grad put at index along dim into zeros of shape (the gradient of max(input, dim), sort, topk).",
 )
 _GATHER = defop(
     name="_gather", forward=_gather, inputs=("input",), namespace="tensor", saves="none",
@@ -559,8 +563,8 @@ def _along_op(name: str) -> tuple[Any, Any]:
         return reduced_shape(s, (_along_dim(name, s, dim),), keepdim) if s else ()
 
     def grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool = False) -> Any:
-        if not x.ndim:
-            return g
+        if not x.ndim:  # (PyTorch scatters a 0-d input's gradient too: ScatterBackward0 under create_graph)
+            return call(_SCATTER_BACK, (g,), {"dim": 0, "index": np.zeros((), dtype=np.int64), "shape": ()})
         d = _along_dim(name, x.shape, dim)
         at = getattr(_xp(x), arg)(x._data, axis=d, keepdims=True)
         # PyTorch's value_selecting_reduction_backward: the gradient scattered to the saved indices
@@ -585,7 +589,7 @@ def _route(name: str) -> Any:
     None: the whole-tensor op's call (or its refusal)."""
     values_op, indices_op = _along_op(name)
 
-    def route(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def route(args: tuple[Any, ...], kwargs: dict[str, Any], method: bool) -> Any:
         from .. import return_types
         from ..tensor import Tensor
 

@@ -165,9 +165,10 @@ class Op:
     # Tensor method return ``python_result(result)``; ``call`` (what the service runs) keeps the tensor
     python_result: Callable[[Any], Any] | None = None
     # PyTorch's overloads of this name that the entry does not carry (``max(input, dim)`` returns
-    # (values, indices)): ``engine.<op>`` and the method try ``route(args, kwargs)`` first and return
-    # what it returns unless None; ``call`` (what the service runs) is the entry alone
-    route: Callable[[tuple[Any, ...], dict[str, Any]], Any] | None = None
+    # (values, indices)): ``engine.<op>`` and the method try ``route(args, kwargs, method)`` first (``method``:
+    # ``args[0]`` is self, for PyTorch's method words) and return what it returns unless None; ``call``
+    # (what the service runs) is the entry alone
+    route: Callable[[tuple[Any, ...], dict[str, Any], bool], Any] | None = None
     params: tuple[Param, ...] = field(default=(), init=False)
     # derived in __post_init__
     _n_in: int = field(default=0, init=False, repr=False)

@@ -283,6 +283,24 @@ def test_health_ops_metrics_and_redirect(client: Any) -> None:
     assert client.get("/docs").status_code == 200
 
 
+def test_argsort_and_nonzero_run_in_the_service(client: Any) -> None:
+    """The registry's one-tensor parts of sorting: argsort (sort's indices) and nonzero, whose row count
+    depends on the values (the plan takes every element as its bound); sort and topk return pairs, not ops."""
+    body = {"tensors": {"x": {"data": [[3.0, 0.0, 2.0], [0.0, 5.0, 4.0]], "requires_grad": True}},
+            "nodes": [{"id": "a", "expr": "x.argsort(1, True)"},
+                      {"id": "s", "expr": "torch.argsort(x, 0, stable=True)"},
+                      {"id": "n", "expr": "torch.nonzero(x)"}, {"id": "c", "expr": "n.sum()"}]}
+    t = post(client, body)["tensors"]
+    assert t["a"]["data"] == [[0, 2, 1], [1, 2, 0]] and t["a"]["dtype"] == "int64" and t["a"]["grad_fn"] is None
+    assert t["s"]["data"] == [[1, 0, 0], [0, 1, 1]]
+    assert t["n"]["data"] == [[0, 0], [0, 2], [1, 1], [1, 2]] and t["c"]["data"] == 7
+    ops = {o["name"]: o for o in client.get("/v1/ops").json()["ops"]}
+    assert ops["argsort"]["signature"] == "argsort(input, dim=-1, descending=False, *, stable=False)"
+    assert ops["nonzero"]["differentiable"] is False and "sort" not in ops and "topk" not in ops
+    r = client.post("/v1/evaluate", json={"tensors": body["tensors"], "nodes": [{"id": "a", "expr": "x.argsort(1.5)"}]})
+    assert r.status_code == 422 and "argsort() received an invalid combination of arguments" in r.json()["detail"]
+
+
 def test_nan_value_is_strict_json(client: Any) -> None:
     body = {"tensors": {"x": {"data": [0.0]}}, "nodes": [{"id": "y", "expr": "x / x"}]}
     r = client.post("/v1/evaluate", json=body)

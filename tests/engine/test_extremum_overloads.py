@@ -26,7 +26,8 @@ SNIPPETS = {
     "bools_and_ints": "b = torch.tensor([[True, False], [False, False]]); print(torch.max(b, 1), b.min(0))\n"
                       "i = torch.tensor([[1, 5], [7, 2]]); print(i.max(1), i.min(0).indices.dtype)",
     "zero_dim": "z = torch.tensor(3., requires_grad=True); print(torch.max(z, 0), torch.max(z, -1, True))\n"
-                "torch.max(z, 0).values.backward(); print(z.grad)",
+                "torch.max(z, 0).values.backward(); print(z.grad)\n"
+                "v = z.min(-1).values; (g,) = torch.autograd.grad(v * v, z, create_graph=True); print(g)",
     "keywords": "x = torch.ones(2, 3)\n"
                 "print(torch.max(x, dim=1, keepdim=True).values.shape, torch.max(input=x, dim=0).indices)",
     "whole_tensor_still": "x = torch.arange(6.).reshape(2, 3); print(x.max(), x.min(), torch.max(x), x.max(dim=-1))",
