@@ -33,6 +33,7 @@ from .hooks import run as run_hooks
 from .node import FREED_MESSAGE, Node
 from .versions import ACTIVE as VERSIONS_ACTIVE
 from .versions import check as check_versions
+from .versions import written
 
 CREATE_GRAPH_WARNING = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter and its "
@@ -539,9 +540,11 @@ def _accumulate_into(t: Tensor, g: Tensor, create_graph: bool) -> None:
     if not old._rg:
         try:  # in place, as PyTorch: a tensor the user assigned to .grad sees the sum
             old._data += g._data
-            return
-        except (ValueError, TypeError):  # read-only (a broadcast view) or not castable
+        except (ValueError, TypeError):  # read-only (a broadcast view) or not castable (NumPy wrote nothing)
             pass
+        else:
+            written(old)  # (a new version, as PyTorch's: a graph that saved the old .grad refuses to read it)
+            return
     else:  # a gradient left by create_graph=True: PyTorch adds into it and keeps its grad_fn (its
         # memory may be saved by that graph, so the sum is a new array in the same tensor)
         old._data = old._data + g._data

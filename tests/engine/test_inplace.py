@@ -113,6 +113,10 @@ SNIPPETS = {
     "linear_input_unread": "x = torch.tensor([[1.5, 2.5]], requires_grad=True); w = torch.ones(3, 2)\n"
                            "y = torch.nn.functional.linear(x, w)\nwith torch.no_grad(): x.add_(1)\n"
                            "y.sum().backward(); print(x.grad)",
+    "grad_accumulation_is_a_new_version": "x = torch.ones(2, requires_grad=True); (x * 2).sum().backward()\n"
+                                          "g = x.grad\n"
+                                          "s = torch.ones(2, requires_grad=True); z = (s * g).sum()\n"
+                                          "(x * 2).sum().backward(); print(g._version, g is x.grad); z.backward()",
     "data_has_its_own_counter": "w = torch.tensor([1., 2.], requires_grad=True); loss = (w * w).sum()\n"
                                 "w.data.sub_(0.5); loss.backward(); print(w.grad)",
     "data_setter": "w = torch.tensor([1., 2.], requires_grad=True); w.data -= 0.5; w.data = w.data * 2\n"
