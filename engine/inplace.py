@@ -111,12 +111,18 @@ def _write(t: Tensor, result: Tensor, records: bool) -> None:
         )
     if not getattr(data.flags, "writeable", True):  # (CuPy's arrays are always writeable)
         raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
-    if records and result.dtype is not t._dtype:
-        result = result.to(t._dtype)  # (recorded: the tensor's dtype is its node's output dtype)
+    node = result.grad_fn
+    if records and result.dtype is not t._dtype and node is not None:
+        # PyTorch's in-place op computes in the promoted dtype and writes the tensor's: its node (AddBackward0,
+        # not a cast after it) has the tensor's dtype as its output's, so gradients arrive in it
+        node.out_meta = (node.out_meta[0], t._dtype)
+        cast = result._data.astype(t._dtype.np)
+        if node._out is result._data:
+            node._out = cast
+        result = type(t)._wrap(cast, t._dtype, node)
     versions.written(t)
     data[...] = result._data
     if records:
-        node = result.grad_fn
         if node is not None and node._out is result._data:  # what its node saved is now the tensor's memory
             node._out = data
         if t._backward_hooks is not None:

@@ -113,6 +113,10 @@ SNIPPETS = {
     "linear_input_unread": "x = torch.tensor([[1.5, 2.5]], requires_grad=True); w = torch.ones(3, 2)\n"
                            "y = torch.nn.functional.linear(x, w)\nwith torch.no_grad(): x.add_(1)\n"
                            "y.sum().backward(); print(x.grad)",
+    "mixed_dtypes_recorded_as_the_op": "x = torch.ones(2, requires_grad=True); y = x * 3\n"
+                                       "w = torch.tensor([0.1, 0.2], dtype=torch.float64, requires_grad=True)\n"
+                                       "y += w; print(y.grad_fn.name(), y.dtype); y.div_(w); y.pow_(w)\n"
+                                       "print(y, y.grad_fn.name()); (y * y).sum().backward(); print(x.grad, w.grad)",
     "grad_accumulation_is_a_new_version": "x = torch.ones(2, requires_grad=True); (x * 2).sum().backward()\n"
                                           "g = x.grad\n"
                                           "s = torch.ones(2, requires_grad=True); z = (s * g).sum()\n"
