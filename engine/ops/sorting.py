@@ -15,7 +15,9 @@ more sorted ascending (fbgemm's radix sort); an expanded dim (stride 0) is left 
 ``stable=False`` runs ``std::sort`` and topk ``std::nth_element``/``std::partial_sort``, which leave ties
 in an order of their own: rows with such ties are ordered by ``_Introsort``, libstdc++'s algorithms step
 for step (PyTorch's Linux builds are GCC's; a build on libc++ or with x86-simd-sort would order ties
-otherwise), every other row by NumPy. On CuPy arrays the order is found on the host, as on the CPU.
+otherwise), every other row by NumPy; so are all rows of a call whose tied rows hold more than
+``_EMULATED_MAX`` elements (the emulation is Python: its cost is bounded, the order of ties then NumPy's).
+On CuPy arrays the order is found on the host, as on the CPU.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ Shape = tuple[int, ...]
 _SMALL = 16  # libstdc++'s _S_threshold: std::sort insertion-sorts (stably) what is no longer than this
 _RADIX_MIN = 32768  # at::internal::GRAIN_SIZE: from this size PyTorch radix-sorts a 1-d integer tensor (stably)
 _PARTIAL = 64  # topk takes std::partial_sort (always sorted) where k * 64 <= the dim's size
+# at most this many elements (tied rows times their length) are ordered by _Introsort in one call (~0.2 s of
+# Python); a call with more keeps NumPy's stable order for its ties (PyTorch leaves the order of ties unspecified
+# where stable=False): its cost stays NumPy's, whatever the input (a service request can ask for 1e7 elements)
+_EMULATED_MAX = 1 << 16
 
 
 def _is_tensor(x: Any) -> bool:
@@ -258,8 +264,10 @@ def sort_order(a: np.ndarray, dim: int, descending: bool, stable: bool) -> np.nd
     radix = a.ndim == 1 and not descending and a.dtype.kind in "iu" and a.size >= _RADIX_MIN
     if not stable and n > _SMALL and not radix:
         tied = _ties(b, order)
-        for row in np.flatnonzero(tied.any(axis=1)):
-            order[row] = _Introsort(_keys(order[row], tied[row])).sort()
+        rows = np.flatnonzero(tied.any(axis=1))
+        if len(rows) * n <= _EMULATED_MAX:
+            for row in rows:
+                order[row] = _Introsort(_keys(order[row], tied[row])).sort()
     return _unrows(order, a.shape, dim)
 
 
@@ -280,8 +288,10 @@ def topk_order(a: np.ndarray, k: int, dim: int, largest: bool, sorted: bool) -> 
     else:
         unsettled = np.ones(len(b), dtype=bool)
     top = np.ascontiguousarray(order[:, :k])
-    for row in np.flatnonzero(unsettled):
-        top[row] = _Introsort(_keys(order[row], tied[row])).topk(k, sorted)
+    rows = np.flatnonzero(unsettled)
+    if len(rows) * n <= _EMULATED_MAX:
+        for row in rows:
+            top[row] = _Introsort(_keys(order[row], tied[row])).topk(k, sorted)
     return _unrows(top, shape, dim)
 
 

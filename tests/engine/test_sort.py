@@ -333,3 +333,22 @@ def test_argsort_entry_as_pytorch(shape: tuple[int, ...], dtype: str) -> None:
     for dim in range(-len(shape), len(shape)) if shape else (0, -1):
         check("argsort", T(shape, dtype), dim=dim, descending=dim % 2 == 1)
         check("argsort", T(shape, dtype), method=True, stable=True, dim=dim)
+
+
+def test_many_ties_cost_what_numpy_costs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past ``_EMULATED_MAX`` tied elements the order of ties is NumPy's stable one (PyTorch leaves it unspecified
+    with stable=False) and the Python emulation does not run (a request may ask for 1e7 elements): the values
+    are PyTorch's, the indices a permutation that sorts."""
+    from engine.ops import sorting
+
+    def not_run(*_: Any) -> None:
+        raise AssertionError("the Python emulation ran")
+
+    monkeypatch.setattr(sorting, "_Introsort", not_run)
+    a = np.round(np.random.default_rng(0).standard_normal(4 * sorting._EMULATED_MAX), 1).astype(np.float32)
+    values, indices = engine.sort(engine.tensor(a))
+    np.testing.assert_array_equal(values.numpy(), torch.sort(torch.tensor(a)).values.numpy())
+    np.testing.assert_array_equal(np.sort(indices.numpy()), np.arange(a.size))
+    np.testing.assert_array_equal(a[indices.numpy()], values.numpy())
+    top = engine.topk(engine.tensor(a), 1000, sorted=False).values.numpy()
+    np.testing.assert_array_equal(np.sort(top), np.sort(torch.topk(torch.tensor(a), 1000).values.numpy()))
