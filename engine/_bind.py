@@ -123,6 +123,25 @@ def operator(run: Callable[[Tensor, Any], Any]) -> Callable[[Tensor, Any], Any]:
     return method
 
 
+class _WhereMethod:
+    """What PyTorch's parser knows of ``Tensor.where`` (its words when a call fits neither overload)."""
+
+    name = "where"
+    overloads = ("(Tensor condition, Tensor other)", "(Tensor condition, Number other)")
+
+
+def _where_method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``x.where(condition, other)``: ``torch.where(condition, x, other)``."""
+    names = ("condition", "other")
+    given = dict(zip(names, args, strict=False)) | kwargs
+    if len(args) > 2 or set(given) != set(names) or len(given) != len(args) + len(kwargs):
+        from .errors import NoOverloadError
+        from .ops.overloads import invalid_combination
+
+        raise NoOverloadError(invalid_combination(_WhereMethod, (self, *args), kwargs, True))
+    return call(REGISTRY["where"], (given["condition"], self, given["other"]), {})
+
+
 def _positive(self: Tensor) -> Tensor:
     """``+x``, ``x.positive()``: the tensor itself, as PyTorch's (refused for bool)."""
     if self.dtype.name == "bool":
@@ -234,7 +253,7 @@ def attach_methods() -> None:
     if "index" in reg:
         ops["__getitem__"] = lambda self, key: call(reg["index"], (self, key), {})
     if "where" in reg:  # ``x.where(condition, y)``: torch.where(condition, x, y)
-        ops["where"] = lambda self, condition, other: call(reg["where"], (condition, self, other), {})
+        ops["where"] = _where_method
     if "permute" in reg:
         ops["T"] = property(_reversed_dims)
         ops["mT"] = property(_matrix_transpose)

@@ -33,6 +33,11 @@ SNIPPETS = {
                 "d = x.type_as(torch.ones(1, dtype=torch.float64))\n"
                 "print(a.grad_fn.name(), b.grad_fn.name(), c.grad_fn.name(), d.grad_fn.name(), d.dtype)\n"
                 "(a.sum() + b.sum() + c.sum() + d.sum()).backward(); print(x.grad)",
+    "where_method": "x = torch.tensor([1., -2., 3.]); print(x.where(x > 0, 0.), x.where(x > 0, other=torch.zeros(3)), "
+                    "x.where(condition=x > 0, other=1))",
+    "where_method_one_argument": "x = torch.tensor([1., -2., 3.]); x.where(x > 0)",
+    "where_method_three_arguments": "x = torch.tensor([1., -2., 3.]); x.where(x > 0, 0., 1.)",
+    "where_method_unknown_keyword": "x = torch.tensor([1., -2., 3.]); x.where(x > 0, foo=1)",
     "view_as_refuses": "x = torch.ones(2, 3); x.t().view_as(torch.ones(6))",
 }
 
