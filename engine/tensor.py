@@ -15,7 +15,7 @@ from .autograd import hooks, versions
 from .autograd.engine import backward as _backward
 from .autograd.node import Node
 from .dtypes import dtype as DType
-from .errors import AutogradError, DTypeError, ValueError_, type_name
+from .errors import ArgumentError, AutogradError, DTypeError, ValueError_, type_name
 from .ops import registry
 
 FLOAT_ONLY_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
@@ -310,6 +310,7 @@ class Tensor:
         return self.to("cuda")
 
     def type_as(self, other: Tensor) -> Tensor:
+        _tensor_argument("type_as", other)
         return self.to(other.dtype)
 
     def float(self) -> Tensor:
@@ -451,12 +452,15 @@ class Tensor:
 
     # ``x.view_as(y)``, ...: the op with the other tensor's shape
     def view_as(self, other: Tensor) -> Tensor:
+        _tensor_argument("view_as", other)
         return registry.call(registry.REGISTRY["view"], (self, tuple(other.shape)), {})
 
     def reshape_as(self, other: Tensor) -> Tensor:
+        _tensor_argument("reshape_as", other)
         return registry.call(registry.REGISTRY["reshape"], (self, tuple(other.shape)), {})
 
     def expand_as(self, other: Tensor) -> Tensor:
+        _tensor_argument("expand_as", other)
         return registry.call(registry.REGISTRY["expand"], (self, tuple(other.shape)), {})
 
     def is_contiguous(self) -> builtins.bool:
@@ -465,6 +469,12 @@ class Tensor:
 
 
 _new_object = object.__new__
+
+
+def _tensor_argument(method: str, other: Any) -> None:
+    """PyTorch's refusal of a non-tensor ``other`` for ``x.view_as(other)`` and its kin."""
+    if not isinstance(other, Tensor):
+        raise ArgumentError(f"{method}(): argument 'other' (position 1) must be Tensor, not {type_name(other)}")
 
 
 def wrap(data: Any, dtype: DType, node: Node | None) -> Tensor:

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..dtypes import bool_, from_numpy_dtype, result_type
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, DTypeError, type_name
+from ..errors import ArgumentError, DTypeError, NoOverloadError, type_name
 from ._helpers import broadcast_shapes, same_shape
 from .creation import check_scalar_fits
 from .registry import REGISTRY, call, defop
@@ -119,12 +119,8 @@ _WHERE_OVERLOADS = (
 
 def _where_dtype(condition: Any, input: Any, other: Any, **_: Any) -> tuple[Any, Any]:
     bad = [x for x in (input, other) if not (_is_tensor(x) or isinstance(x, _NUMBER))]
-    if not _is_tensor(condition) or bad:
-        raise ArgumentError(
-            f"where() received an invalid combination of arguments - got ({_type_name(condition)}, "
-            f"{_type_name(input)}, {_type_name(other)}), but expected one of:\n"
-            + "".join(f" * {overload}\n" for overload in _WHERE_OVERLOADS)
-        )
+    if not _is_tensor(condition) or bad:  # (``call`` words it from the overloads, as PyTorch's parser)
+        raise NoOverloadError("where() received an invalid combination of arguments")
     if condition.dtype is not bool_:
         raise DTypeError(
             "where expected condition to be a boolean tensor, but got a tensor with dtype "

@@ -613,6 +613,7 @@ def _check_deadline(deadline: Any) -> None:
 
 
 _OPERAND_TYPES = (int, float, bool, list, tuple, np.ndarray, np.generic)
+_NUMBERS = (int, float, bool, complex, np.number, np.bool_)  # (complex: refused later, in the engine's words)
 
 
 def _refused(op: Op, ins: Sequence[Any], params: Any, exc: Exception) -> None:
@@ -662,6 +663,7 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     first = None
     requires = False
     has_scalar = False
+    refused: tuple[int, Any] | None = None
     for t in flat:
         if isinstance(t, Tensor):
             if first is None:
@@ -678,14 +680,16 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
             too_big = scalar_overflow(t)
             if too_big is not None:
                 raise too_big
-            if t is not None and not op.scalars and not (list_input and t is ins[0]) and not isinstance(
-                t, (list, tuple)
-            ):
+            if refused is None and not (list_input and t is ins[0]) and not isinstance(t, (list, tuple)):
                 i = min(_index(flat, t), len(op.inputs) - 1)
-                raise ArgumentError(
-                    f"{op.name}(): argument '{op.inputs[i]}' (position {i + 1}) must be Tensor, not {type_name(t)}"
-                )
+                # None where the input's default is None; a number where the op takes numbers; nothing else
+                # (NumPy would take anything as an object array, and fail deep inside with its own words;
+                # refused after the dtype rule, whose words for it come first where it has some)
+                if not ((t is None and op._input_defaults[i] is None) or (op.scalars and isinstance(t, _NUMBERS))):
+                    refused = (i, t)
     if first is None:
+        if refused is not None:
+            raise _refusal(op, refused)
         raise ArgumentError(f"{op.name}(): expected at least one argument to be a Tensor")
     data = first._data
 
@@ -700,12 +704,14 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
             else:
                 parts.append(type(t))
         key = tuple(parts)
-        hit = memo.get(key)
+        hit = memo.get(key) if refused is None else None
         if hit is None:
-            hit = _dtype_rule(op, memo, key, ins, params)
+            hit = _checked_rule(op, refused, _dtype_rule, op, memo, key, ins, params)
         compute, out_dtype = hit
     else:
-        compute, out_dtype = op.dtype(*ins, **params)
+        compute, out_dtype = _checked_rule(op, refused, op.dtype, *ins, **params)
+    if refused is not None:
+        raise _refusal(op, refused)
 
     # forward, on arrays in the compute dtype, with NumPy's float warnings off (PyTorch has none)
     if list_input:
@@ -754,6 +760,30 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
     if op.view:
         _mark_view(t, first, True)
     return t
+
+
+def _refusal(op: Op, refused: tuple[int, Any]) -> EngineError:
+    """PyTorch's TypeError for an input that is neither a tensor nor what the op takes in its place."""
+    i, t = refused
+    if op.overloads:  # (``call`` words it as PyTorch's parser lists them)
+        return NoOverloadError(f"{op.name}() received an invalid combination of arguments")
+    return ArgumentError(
+        f"{op.name}(): argument '{op.inputs[i]}' (position {i + 1}) must be Tensor, not {type_name(t)}"
+    )
+
+
+def _checked_rule(op: Op, refused: tuple[int, Any] | None, rule: Callable[..., Any], *args: Any,
+                  **kwargs: Any) -> Any:
+    """``rule(*args, **kwargs)``; with an input already refused, the rule's own words for it where it has
+    some (an engine error), else the refusal (a rule need not expect such inputs)."""
+    try:
+        return rule(*args, **kwargs)
+    except EngineError:
+        raise
+    except Exception:
+        if refused is None:
+            raise
+        raise _refusal(op, refused) from None
 
 
 def _uniform_arrays(ins: tuple[Any, ...], dt: DType) -> tuple[Any, ...] | None:

@@ -38,6 +38,16 @@ SNIPPETS = {
     "where_method_one_argument": "x = torch.tensor([1., -2., 3.]); x.where(x > 0)",
     "where_method_three_arguments": "x = torch.tensor([1., -2., 3.]); x.where(x > 0, 0., 1.)",
     "where_method_unknown_keyword": "x = torch.tensor([1., -2., 3.]); x.where(x > 0, foo=1)",
+    "as_other_refuses_non_tensors": "x = torch.ones(2, 3)\n"
+                                    "for m, o in (('view_as', 'a'), ('reshape_as', None), ('expand_as', 1.5), "
+                                    "('type_as', None)):\n"
+                                    "    try:\n        getattr(x, m)(o)\n"
+                                    "    except TypeError as e:\n        print(e)",
+    "non_numbers_refused": "x = torch.ones(2, 3)\n"
+                           "for c in ('x.atan2(None)', 'x.logical_xor(None)', 'x.matmul(None)', 'x.mm(None)', "
+                           "'torch.where(x > 0, x, None)', 'x.add(None)', 'x.masked_fill(x > 0, None)'):\n"
+                           "    try:\n        eval(c)\n"
+                           "    except TypeError as e:\n        print(e)",
     "view_as_refuses": "x = torch.ones(2, 3); x.t().view_as(torch.ones(6))",
 }
 
