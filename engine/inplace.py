@@ -31,6 +31,7 @@ from .autograd.grad_mode import STATE
 from .dtypes import legacy_type
 from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, int64_overflow, type_name
 from .ops.creation import fill_scalar
+from .ops.indexing import _index_name as index_name
 from .ops.indexing import assignment
 from .ops.registry import REGISTRY, Op, call
 
@@ -77,6 +78,8 @@ def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]
     data = t._data
     if any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape, strict=True)):
         raise AutogradError(OVERLAP_MESSAGE)
+    if grad_mode and t._no_grad_view and t._base is not None and t._base._rg:
+        raise AutogradError(NO_GRAD_VIEW_MESSAGE)  # (its base's graph would not see the write)
     records = grad_mode and (t._rg or any(getattr(a, "_rg", False) for a in (*args, *kwargs.values())))
     source = t
     node = t.grad_fn
@@ -176,6 +179,12 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
         source = source.reshape(shape)
     if leaf:
         raise AutogradError(VIEW_OF_LEAF_MESSAGE)  # (PyTorch writes through a view of it)
+    if STATE.grad_enabled and t._no_grad_view and t._base is not None and t._base._rg:
+        step = index_name(t, key)  # (PyTorch writes through a view of the view: its words name that one)
+        if step in ("IndexBackward0", "AliasBackward0"):
+            raise AutogradError(NO_GRAD_VIEW_MESSAGE)
+        raise AutogradError(f"Output 0 of {step.removesuffix('Backward0')} is a view of a view which was created"
+                            + NO_GRAD_VIEW_MESSAGE.removeprefix("A view was created"))
     if STATE.grad_enabled and (t._rg or (is_tensor and value._rg)):  # recorded: the tensor takes the write's node
         if t._base is not None:
             raise UnsupportedError(

@@ -591,7 +591,8 @@ defop(
 
 def _piece_key(dim: int, start: int, length: int | None) -> tuple[Any, ...]:
     """The key of one piece: ``length`` elements of ``dim`` from ``start``, or (None) the one at ``start``."""
-    return (*(slice(None),) * dim, start if length is None else slice(start, start + length))
+    # (the trailing ``...``: one element of a 1-d tensor is a 0-d view, where NumPy would give a scalar copy)
+    return (*(slice(None),) * dim, start if length is None else slice(start, start + length), Ellipsis)
 
 
 def _piece(xp: Any, input: Any, dim: int, start: int, length: int | None, node: str) -> Any:

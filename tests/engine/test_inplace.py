@@ -117,6 +117,16 @@ SNIPPETS = {
                                        "w = torch.tensor([0.1, 0.2], dtype=torch.float64, requires_grad=True)\n"
                                        "y += w; print(y.grad_fn.name(), y.dtype); y.div_(w); y.pow_(w)\n"
                                        "print(y, y.grad_fn.name()); (y * y).sum().backward(); print(x.grad, w.grad)",
+    "no_grad_view_written_in_grad_mode": "x = torch.arange(4., requires_grad=True); y = x * 1\n"
+                                         "with torch.no_grad(): v = y[:2]\n"
+                                         "for c in ('v[0] = 5.', 'v[0:1] = 5.', 'v[...] = 5.', 'v[[0]] = 5.', "
+                                         "'v.add_(1)', 'v.zero_()'):\n"
+                                         "    try:\n        exec(c)\n    except RuntimeError as e:\n"
+                                         "        print(e)\n"
+                                         "a = torch.zeros(3)\nwith torch.no_grad(): b = a[:2]\n"
+                                         "b.add_(1); b[0] = 3.; print(a); (y * y).sum().backward(); print(x.grad)",
+    "unbind_pieces_of_a_vector_are_views": "x = torch.arange(4.); u = x.unbind(); u[1].mul_(5)\n"
+                                           "print(x, u[1]._base is x, x._version)",
     "grad_accumulation_is_a_new_version": "x = torch.ones(2, requires_grad=True); (x * 2).sum().backward()\n"
                                           "g = x.grad\n"
                                           "s = torch.ones(2, requires_grad=True); z = (s * g).sum()\n"
