@@ -121,7 +121,9 @@ def check(node: Node, saved: tuple[Any, ...]) -> None:
 
 
 def _message(t: Tensor, now: int, expected: int, output_of: Node | None) -> str:
-    kind = legacy_type(t.dtype, t.device.type == "cuda")
+    cuda = t.device.type == "cuda"
+    # (c10's name for a bool tensor here is its type's, as in PyTorch's message)
+    kind = ("CUDABoolType" if cuda else "CPUBoolType") if t.dtype.name == "bool" else legacy_type(t.dtype, cuda)
     shape = ", ".join(str(s) for s in t.shape)
     node = output_of if output_of is not None else t.grad_fn
     name = "" if node is None else _NODE_SUFFIX.sub(lambda m: "" if m.group(1) in ("", "0") else m.group(1),

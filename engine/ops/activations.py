@@ -284,6 +284,12 @@ _ELU_BACKWARD = defop(
 
 
 def _elu_grad(g: Any, out: Any, x: Any, alpha: Any, inplace: bool) -> Any:
+    if inplace and alpha < 0:  # (PyTorch's in-place variant reads the output, which alpha < 0 makes ambiguous)
+        raise AutogradError(
+            "In-place elu backward calculation is triggered with a negative slope which is not supported. This is "
+            "caused by calling in-place forward function with a negative slope, please call out-of-place version "
+            "instead."
+        )
     return call(_ELU_BACKWARD, (g, x), {"alpha": alpha})
 
 

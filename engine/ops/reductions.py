@@ -598,6 +598,10 @@ def _route(name: str) -> Any:
             return call(REGISTRY[f"{name}imum"], args, kwargs)
         dim = rest[0] if rest else kwargs.get("dim")
         keepdim = rest[1] if len(rest) > 1 else kwargs.get("keepdim", False)
+        if dim is None and (rest or "dim" in kwargs):  # (a dim of None fits no overload: not the whole tensor)
+            from .overloads import invalid_combination
+
+            raise NoOverloadError(invalid_combination(REGISTRY[name], args, kwargs, method))
         if dim is None or as_index(dim) is None or not isinstance(keepdim, bool) or len(rest) > 2:
             return None
         if set(kwargs) - {"input", "dim", "keepdim"}:

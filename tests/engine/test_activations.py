@@ -276,6 +276,8 @@ INPLACE_ACTIVATIONS = {
     "leaf_refused": "torch.nn.functional.elu(torch.ones(2, requires_grad=True), inplace=True)",
     "negative_slope_backward_refused": "x = torch.tensor([-1., 2.], requires_grad=True); y = x * 1\n"
                                       "torch.nn.functional.leaky_relu(y, -0.5, inplace=True).sum().backward()",
+    "elu_negative_alpha_backward_refused": "x = torch.tensor([-2., 1.], requires_grad=True); y = x * 1\n"
+                                           "torch.nn.functional.elu(y, alpha=-0.5, inplace=True); y.sum().backward()",
     "saved_output_changed": "x = torch.tensor([-1., 2.], requires_grad=True); y = x.exp()\n"
                             "torch.nn.functional.silu(y, inplace=True); y.sum().backward()",
 }

@@ -39,6 +39,10 @@ SNIPPETS = {
     "dim_out_of_range": "torch.max(torch.ones(2, 3), 2)",
     "float_dim": "torch.max(torch.ones(2, 3), 1.5)",
     "int_keepdim": "torch.ones(2, 3).max(1, 1)",
+    "dim_none_fits_no_overload": "x = torch.ones(2, 3)\n"
+                                 "for c in ('x.max(dim=None)', 'x.max(None)', 'torch.max(x, None)', "
+                                 "'torch.min(x, dim=None)', 'x.max(None, True)'):\n"
+                                 "    try:\n        eval(c)\n    except TypeError as e:\n        print(e)",
     "keepdim_alone": "torch.ones(2, 3).max(keepdim=True)",
     "keepdim_alone_function": "torch.min(torch.ones(2, 3), keepdim=True)",
 }

@@ -127,6 +127,8 @@ SNIPPETS = {
                                          "b.add_(1); b[0] = 3.; print(a); (y * y).sum().backward(); print(x.grad)",
     "unbind_pieces_of_a_vector_are_views": "x = torch.arange(4.); u = x.unbind(); u[1].mul_(5)\n"
                                            "print(x, u[1]._base is x, x._version)",
+    "bool_mask_changed": "x = torch.tensor([1., 2.], requires_grad=True); m = torch.tensor([True, False])\n"
+                         "z = x.masked_fill(m, 0.); m.zero_(); z.sum().backward()",
     "grad_accumulation_is_a_new_version": "x = torch.ones(2, requires_grad=True); (x * 2).sum().backward()\n"
                                           "g = x.grad\n"
                                           "s = torch.ones(2, requires_grad=True); z = (s * g).sum()\n"
