@@ -11,7 +11,16 @@ import numpy as np
 
 from . import backend, dtypes
 from .dtypes import dtype as DType
-from .errors import INT64_OVERFLOW, ArgumentError, DTypeError, ShapeError, ValueError_, int64_overflow, type_name
+from .errors import (
+    INT64_OVERFLOW,
+    ArgumentError,
+    DTypeError,
+    DTypeNotImplementedError,
+    ShapeError,
+    ValueError_,
+    int64_overflow,
+    type_name,
+)
 from .ops.registry import REGISTRY, call
 from .tensor import FLOAT_ONLY_GRAD, Tensor
 from .tensor import wrap as _wrap
@@ -280,7 +289,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, device
     else:
         dt = dtypes.to_dtype(dtype)
     if dt is dtypes.bool_:
-        raise DTypeError("\"arange_cpu\" not implemented for 'Bool'")
+        raise DTypeNotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     xp = backend.module_for(backend.device(device or "cpu"))
     if dt.is_floating_point:
         if (end - start) / step < 0:
@@ -321,7 +330,7 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, device: An
         raise ShapeError("number of steps must be non-negative")
     dt = _float_dtype(dtype)
     if dt is dtypes.bool_:
-        raise DTypeError("\"linspace_cpu\" not implemented for 'Bool'")
+        raise DTypeNotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     xp = backend.module_for(backend.device(device or "cpu"))
     start, end = (v.item() if isinstance(v, (Tensor, np.generic)) else v for v in (start, end))
     if steps == 1:
@@ -394,7 +403,7 @@ def _random(kind: str, size: Sequence[Any], generator: Generator | None, seed: i
     dt = _float_dtype(dtype)
     if not dt.is_floating_point:
         name = "check_uniform_bounds" if kind == "rand" else "normal_kernel_cpu"
-        raise DTypeError(f'"{name}" not implemented for \'{dt._short}\'')
+        raise DTypeNotImplementedError(f'"{name}" not implemented for \'{dt._short}\'')
     rng = _rng(generator, seed)
     data = rng.random(shape, dtype=np.float64) if kind == "rand" else rng.standard_normal(shape, dtype=np.float64)
     return _finish(data.astype(dt.np), dt, requires_grad, device)

@@ -20,6 +20,11 @@ class DTypeError(EngineError, RuntimeError):
     """A dtype an op does not accept, or dtypes that do not fit together."""
 
 
+class DTypeNotImplementedError(DTypeError, NotImplementedError):
+    """An op that has no kernel for a dtype (``"silu_cpu" not implemented for 'Long'``): PyTorch's
+    NotImplementedError, still a DTypeError to the service."""
+
+
 class AutogradError(EngineError, RuntimeError):
     """Autograd misuse: backward without grad, twice through a freed graph, ..."""
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..dtypes import bool_, dtype, float_result, int64, result_type
-from ..errors import DTypeError, IndexError_, ShapeError, type_name
+from ..errors import DTypeNotImplementedError, IndexError_, ShapeError, type_name
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -178,7 +178,7 @@ def floating_only(opname: str) -> Any:
 
     def rule(x: Any, *_: Any, **__: Any) -> tuple[None, dtype]:
         if not x.dtype.is_floating_point:
-            raise DTypeError(f'"{opname}" not implemented for \'{x.dtype._short}\'')
+            raise DTypeNotImplementedError(f'"{opname}" not implemented for \'{x.dtype._short}\'')
         return None, x.dtype
 
     return rule

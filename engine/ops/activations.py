@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from .._warnings import warn as _warn
-from ..errors import ArgumentError, AutogradError, DTypeError, type_name
+from ..errors import ArgumentError, AutogradError, DTypeNotImplementedError, type_name
 from ._helpers import as_index, floating_only, normalize_dim, same_shape
 from .registry import REGISTRY, call, defop
 
@@ -76,7 +76,7 @@ def _softmax_dtype(name: str) -> Callable[..., tuple[Any, Any]]:
             nd = len(x.shape)
             last = nd == 0 or normalize_dim(int(dim), nd) == nd - 1
             kernel = f"{name}_lastdim_kernel_impl" if last else f"{name}_kernel_impl"
-            raise DTypeError(f'"{kernel}" not implemented for \'{d._short}\'')
+            raise DTypeNotImplementedError(f'"{kernel}" not implemented for \'{d._short}\'')
         return d, d
 
     return rule

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import bool_, float16, float32, result_type
-from ..errors import ArgumentError, AutogradError, DTypeError
+from ..errors import ArgumentError, AutogradError, DTypeError, DTypeNotImplementedError
 from ._helpers import broadcast_shapes, number_array, promote, promote_float
 from .registry import NOT_GIVEN, REGISTRY, SAME, call, defop
 
@@ -260,7 +260,7 @@ def _div_dtype(input: Any, other: Any, *, rounding_mode: Any = NOT_GIVEN) -> Any
         return _opmath(d, other), d
     d = result_type(input, other)
     if d is bool_:
-        raise DTypeError(f'"div_{rounding_mode}_cpu" not implemented for \'Bool\'')
+        raise DTypeNotImplementedError(f'"div_{rounding_mode}_cpu" not implemented for \'Bool\'')
     return d, d
 
 
@@ -308,7 +308,7 @@ def _pow_dtype(input: Any, exponent: Any) -> tuple[Any, Any]:
             if not isinstance(exponent, (bool, np.bool_)) and exponent < 0:
                 raise DTypeError("Integers to negative integer powers are not allowed.")
         elif d is bool_:
-            raise DTypeError('"pow" not implemented for \'Bool\'')
+            raise DTypeNotImplementedError('"pow" not implemented for \'Bool\'')
     return d, d
 
 
@@ -493,7 +493,7 @@ def _integral_division_dtype(kernel: str) -> Any:
     def rule(input: Any, other: Any) -> tuple[Any, Any]:
         d = result_type(input, other)
         if d is bool_:
-            raise DTypeError(f'"{kernel}" not implemented for \'Bool\'')
+            raise DTypeNotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
         return d, d
 
     return rule

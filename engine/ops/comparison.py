@@ -15,7 +15,7 @@ import numpy as np
 
 from ..dtypes import bool_, from_numpy_dtype, result_type
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, DTypeError, NoOverloadError, type_name
+from ..errors import ArgumentError, DTypeError, DTypeNotImplementedError, NoOverloadError, type_name
 from ._helpers import broadcast_shapes, same_shape
 from .creation import check_scalar_fits
 from .registry import REGISTRY, call, defop
@@ -197,7 +197,7 @@ def _bitwise_dtype(opname: str) -> Any:
                 raise ArgumentError(f"{opname}(): argument must be Tensor or Number, not {type_name(x)}")
         d = result_type(*ins)
         if d.is_floating_point:
-            raise DTypeError(f'"{opname}_cpu" not implemented for \'{d._short}\'')
+            raise DTypeNotImplementedError(f'"{opname}_cpu" not implemented for \'{d._short}\'')
         return d, d
 
     return rule

@@ -28,16 +28,20 @@ import numpy as np
 from ..autograd.grad_mode import STATE
 from ..dtypes import bool_, float16, float32, float64, int64, promote_types
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, DTypeError, ShapeError, UnsupportedError, ValueError_, type_name
+from ..errors import (
+    ArgumentError,
+    DTypeError,
+    DTypeNotImplementedError,
+    ShapeError,
+    UnsupportedError,
+    ValueError_,
+    type_name,
+)
 from ._helpers import broadcast_shapes, normalize_dim, numel, promote
 from .registry import Op, call, defop, register
 from .shape import int_argument, ints_argument
 
 Shape = tuple[int, ...]
-
-
-class DTypeNotImplementedError(DTypeError, NotImplementedError):
-    """An op that has no kernel for a dtype (PyTorch raises NotImplementedError)."""
 
 
 # C++ type names PyTorch prints in mm's dtype error ("float != double").

@@ -18,7 +18,7 @@ import numpy as np
 from .._warnings import warn as _warn
 from ..autograd.grad_mode import STATE
 from ..dtypes import promote_types
-from ..errors import AutogradError, DTypeError, IndexError_, ShapeError, ValueError_
+from ..errors import AutogradError, DTypeError, DTypeNotImplementedError, IndexError_, ShapeError, ValueError_
 from ._helpers import broadcast_shapes, normalize_dim, sum_to
 from .activations import ArgumentRuntimeError, _softmax_dtype
 from .registry import REGISTRY, call, defop
@@ -92,7 +92,7 @@ def _not_differentiable(fn: str, weight: Any) -> None:
 
 def _floating(kernel: str, d: Any) -> None:
     if not d.is_floating_point:
-        raise DTypeError(f'"{kernel}" not implemented for \'{d._short}\'')
+        raise DTypeNotImplementedError(f'"{kernel}" not implemented for \'{d._short}\'')
 
 
 # -- mse_loss / l1_loss ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import bool_, float16, float32, float_result, result_type
-from ..errors import ArgumentError, DTypeError, type_name
+from ..errors import ArgumentError, DTypeError, DTypeNotImplementedError, type_name
 from ._helpers import as_index, broadcast_shapes, promote, same_shape
 from .creation import check_scalar_fits
 from .registry import REGISTRY, call, defop
@@ -53,7 +53,7 @@ def _not_for(kernel: str, *shorts: str) -> Callable[..., Any]:
 
     def rule(x: Any, *_: Any, **__: Any) -> tuple[None, Any]:
         if x.dtype._short in shorts:
-            raise DTypeError(f'"{kernel}" not implemented for \'{x.dtype._short}\'')
+            raise DTypeNotImplementedError(f'"{kernel}" not implemented for \'{x.dtype._short}\'')
         return None, x.dtype
 
     return rule
@@ -331,7 +331,7 @@ def _round_dtype(x: Any, *, decimals: int | None = None) -> tuple[None, Any]:
         raise ArgumentError(f"round(): argument 'decimals' must be int, not {type_name(decimals)}")
     if not x.dtype.is_floating_point and (x.dtype is bool_ or decimals is not None):
         kernel = "round_cpu" if decimals else "round_vml_cpu"
-        raise DTypeError(f'"{kernel}" not implemented for \'{x.dtype._short}\'')
+        raise DTypeNotImplementedError(f'"{kernel}" not implemented for \'{x.dtype._short}\'')
     return None, x.dtype
 
 
@@ -392,9 +392,9 @@ def _clamp_dtype(input: Any, min: Any = None, max: Any = None) -> tuple[Any, Any
         if scalar_form:
             kernel = "clamp_scalar_cpu" if len(bounds) == 2 else "clamp_min_scalar_cpu" if min is not None \
                 else "clamp_max_scalar_cpu"
-            raise DTypeError(f'"{kernel}" not implemented for \'Bool\'')
+            raise DTypeNotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
         if len(bounds) == 2:
-            raise DTypeError('"clamp_cpu" not implemented for \'Bool\'')
+            raise DTypeNotImplementedError('"clamp_cpu" not implemented for \'Bool\'')
     return d, d
 
 
