@@ -549,7 +549,7 @@ def _along_op(name: str) -> tuple[Any, Any]:
     indices (the first of ties and of NaNs, as PyTorch's) of ``max``/``min`` over one dim."""
     arg = "argmax" if name == "max" else "argmin"
 
-    def values(xp: Any, input: Any, dim: Any, keepdim: bool = False) -> Any:
+    def values(xp: Any, input: Any, dim: Any, keepdim: bool = False, index: Any = None) -> Any:
         return getattr(xp, name)(input, axis=_along_dim(name, input.shape, dim) if input.ndim else None,
                                  keepdims=keepdim and input.ndim > 0)
 
@@ -559,19 +559,21 @@ def _along_op(name: str) -> tuple[Any, Any]:
             return xp.zeros((), dtype=np.int64)
         return getattr(xp, arg)(input, axis=_along_dim(name, input.shape, dim), keepdims=keepdim).astype(np.int64)
 
-    def shape(s: Shape, dim: Any, keepdim: bool = False) -> Shape:
+    def shape(s: Shape, dim: Any, keepdim: bool = False, index: Any = None) -> Shape:
         return reduced_shape(s, (_along_dim(name, s, dim),), keepdim) if s else ()
 
-    def grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool = False) -> Any:
+    def grad(g: Any, out: Any, x: Any, dim: Any, keepdim: bool = False, index: Any = None) -> Any:
         if not x.ndim:  # (PyTorch scatters a 0-d input's gradient too: ScatterBackward0 under create_graph)
             return call(_SCATTER_BACK, (g,), {"dim": 0, "index": np.zeros((), dtype=np.int64), "shape": ()})
         d = _along_dim(name, x.shape, dim)
-        at = getattr(_xp(x), arg)(x._data, axis=d, keepdims=True)
+        at = index._data if keepdim else _xp(index).expand_dims(index._data, d)
         # PyTorch's value_selecting_reduction_backward: the gradient scattered to the saved indices
         return call(_SCATTER_BACK, (g if keepdim else g.unsqueeze(d),), {"dim": d, "index": at, "shape": x.shape})
 
+    # the values save the indices (the tensor returned beside them, a param: a write into it is caught), not
+    # the input, as PyTorch's MaxBackward0: the input may be written in place after
     values_op = defop(
-        name=f"_{name}_values", forward=values, inputs=("input",), namespace="tensor", saves="inputs", shape=shape,
+        name=f"_{name}_values", forward=values, inputs=("input",), namespace="tensor", saves="none", shape=shape,
         dtype=same_dtype, vjp=(grad,), grad_fn=f"{name.capitalize()}Backward0",
         doc=f"The values of {name}(input, dim, keepdim): the gradient goes to the first of ties.", flops=_reads,
     )
@@ -608,7 +610,8 @@ def _route(name: str) -> Any:
             return None
         x = args[0] if args else kwargs.get("input")
         params = {"dim": as_index(dim), "keepdim": keepdim}
-        return getattr(return_types, name)(call(values_op, (x,), params), call(indices_op, (x,), params))
+        indices = call(indices_op, (x,), params)
+        return getattr(return_types, name)(call(values_op, (x,), {**params, "index": indices}), indices)
 
     return route
 

@@ -43,6 +43,10 @@ SNIPPETS = {
                                  "for c in ('x.max(dim=None)', 'x.max(None)', 'torch.max(x, None)', "
                                  "'torch.min(x, dim=None)', 'x.max(None, True)'):\n"
                                  "    try:\n        eval(c)\n    except TypeError as e:\n        print(e)",
+    "input_written_after": "x = torch.tensor([[1., 5.], [3., 2.]], requires_grad=True); y = x * 1\n"
+                           "v, i = y.max(1); y.add_(1); v.sum().backward(); print(x.grad)\n"
+                           "x = torch.tensor([[1., 5.], [3., 2.]], requires_grad=True); v, i = x.min(0); i.zero_()\n"
+                           "v.sum().backward()",
     "keepdim_alone": "torch.ones(2, 3).max(keepdim=True)",
     "keepdim_alone_function": "torch.min(torch.ones(2, 3), keepdim=True)",
 }
