@@ -16,6 +16,7 @@ from .errors import (
     ArgumentError,
     DTypeError,
     DTypeNotImplementedError,
+    EngineError,
     ShapeError,
     ValueError_,
     int64_overflow,
@@ -99,13 +100,17 @@ def _scalar_type(obj: Any) -> DType:
     raise ArgumentError(f"Could not infer dtype of {type_name(obj)}")
 
 
-def _from_data(data: Any) -> np.ndarray:
+def _from_data(data: Any, floating: bool = False) -> np.ndarray:
+    """``data`` as an array (``floating``: it becomes a float tensor, so Python ints past int64 are read as
+    floats, as PyTorch's; an integer tensor refuses them)."""
     if isinstance(data, Tensor):
         return backend.to_numpy(data._data)
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
         data = [_from_data(x) for x in data]
     try:
         arr = np.asarray(data)
+        if floating and (arr.dtype == object or arr.dtype.kind == "u"):
+            arr = np.asarray(data, dtype=np.float64)
     except (ValueError, TypeError, OverflowError):
         raise _refusal(data) from None
     if arr.dtype == object or arr.dtype.kind in "USV":
@@ -180,8 +185,12 @@ def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool
         arr = data
         dt = dtypes.from_numpy_dtype(arr.dtype) if dtype is None else dtypes.to_dtype(dtype)
     else:
-        arr = _from_data(data)
-        dt = _scalar_type(data) if dtype is None else dtypes.to_dtype(dtype)
+        try:
+            dt = _scalar_type(data) if dtype is None else dtypes.to_dtype(dtype)
+        except EngineError:
+            _from_data(data)  # (the data's own refusal comes first, in PyTorch's words)
+            raise
+        arr = _from_data(data, dt.is_floating_point)
         if arr.dtype.kind == "f" and dt.np.kind in "iu" and arr.size:  # Python floats into an integer dtype
             info = np.iinfo(dt.np)
             if not (np.isfinite(arr).all() and info.min <= arr.min() and arr.max() <= info.max):

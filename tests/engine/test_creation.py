@@ -536,3 +536,21 @@ def test_floats_into_an_integer_dtype_as_pytorch(call: str) -> None:
         except RuntimeError as exc:
             outcomes.append(f"raised: {exc}")
     assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("call", [
+    "lib.tensor([1., 2**64])", "lib.tensor([2**64], dtype=lib.float32)", "lib.tensor(2**64, dtype=lib.float64)",
+    "lib.tensor([2**63], dtype=lib.float64)", "lib.as_tensor([1., 2**64])", "lib.tensor([[1., 2.], [2**70, 3]])",
+    "lib.tensor([2**64, 1])", "lib.tensor([2**70], dtype=lib.int64)", "lib.tensor([1., 'a'])",
+])
+def test_python_ints_past_int64_in_float_data(call: str) -> None:
+    """PyTorch reads them as floats where the tensor is floating (a float among the data, or a float dtype), and
+    refuses them where it is an integer tensor."""
+    seen = []
+    for lib in (torch, engine):
+        try:
+            r = eval(call, {"lib": lib})  # noqa: S307
+            seen.append((r.tolist(), str(r.dtype).split(".")[1]))
+        except (ValueError, TypeError, RuntimeError) as exc:
+            seen.append(("raised", str(exc)))
+    assert seen[1] == seen[0]
