@@ -129,6 +129,9 @@ SNIPPETS = {
                                            "print(x, u[1]._base is x, x._version)",
     "bool_mask_changed": "x = torch.tensor([1., 2.], requires_grad=True); m = torch.tensor([True, False])\n"
                          "z = x.masked_fill(m, 0.); m.zero_(); z.sum().backward()",
+    "setitem_recorded_second_backward_refused": "x = torch.tensor([1., 2.], requires_grad=True); y = torch.zeros(3)\n"
+                                                "y[1:] = x; y.sum().backward(retain_graph=True); y.sum().backward()\n"
+                                                "print(x.grad); y.sum().backward()",
     "grad_accumulation_is_a_new_version": "x = torch.ones(2, requires_grad=True); (x * 2).sum().backward()\n"
                                           "g = x.grad\n"
                                           "s = torch.ones(2, requires_grad=True); z = (s * g).sum()\n"
