@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .errors import ArgumentError, ShapeError, UnsupportedError, type_name
+from .errors import ArgumentError, DTypeError, ShapeError, UnsupportedError, type_name
 from .ops._helpers import as_index, normalize_dim
 from .ops.registry import REGISTRY, call
 
@@ -23,7 +23,12 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: bool = False, *,
     """The vector ``ord``-norm over ``dim`` (every element when None)."""
     if isinstance(ord, str) or not isinstance(ord, (int, float)):
         raise ArgumentError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {type_name(ord)}")
-    return call(REGISTRY["norm"], (x,), {"p": ord, "dim": dim, "keepdim": keepdim, "dtype": dtype})
+    try:
+        return call(REGISTRY["norm"], (x,), {"p": ord, "dim": dim, "keepdim": keepdim, "dtype": dtype})
+    except ArgumentError as exc:  # (the registry's norm words its arguments as torch.norm; this is vector_norm)
+        if str(exc).startswith("norm(): "):
+            exc.args = ("linalg_vector_norm(): " + str(exc).removeprefix("norm(): "),)
+        raise
 
 
 def matrix_norm(a: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,  # noqa: A002
@@ -42,6 +47,10 @@ def matrix_norm(a: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
     d0, d1 = (normalize_dim(as_index(d), a.ndim) for d in dims)  # type: ignore[arg-type]
     if d0 == d1:
         raise ShapeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
+    if not a.dtype.is_floating_point:
+        raise DTypeError(
+            f"linalg.matrix_norm: Expected a floating point or complex tensor as input. Got {a.dtype._short}"
+        )
     if ord == "fro":
         return vector_norm(a, 2, (d0, d1), keepdim, dtype=dtype)
     if ord == "nuc" or abs(ord) == 2:

@@ -24,7 +24,8 @@ CALLS = [
     "L.vector_norm(x, 'fro')", "L.norm(y, 1)", "L.norm(v, 'fro')", "L.matrix_norm(y, 3)", "L.matrix_norm(y, 'abc')",
     "L.matrix_norm(v)", "L.matrix_norm(y, 1, dim=(1, 1))", "L.matrix_norm(y, 1, dim=(0, 1, 2))",
     "L.norm(y, dim=(0, 1, 2))", "L.norm(y, 'fro', dim=(0, 1, 2))",
-    "L.vector_norm(lib.ones(2, dtype=lib.int64))",
+    "L.vector_norm(lib.ones(2, dtype=lib.int64))", "L.matrix_norm(lib.ones(2, 3, dtype=lib.int64))",
+    "L.matrix_norm(lib.ones(2, 3, dtype=lib.int64), 1)", "L.vector_norm(x, dim='a')",
 ]
 
 
