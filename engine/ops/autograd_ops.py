@@ -59,6 +59,7 @@ def _to_copy_grad(g: Any, out: Any, x: Any, dtype: Any, device: Any) -> Any:
 
 defop(
     name="_to_copy", forward=_to_copy, namespace="tensor", shape=same_shape, dtype=_to_copy_dtype,
+    untracked_integers=True,
     vjp=(_to_copy_grad,), grad_fn="ToCopyBackward0", saves="none",
     doc="A copy in another dtype or on another device (``Tensor.to``).",
 )

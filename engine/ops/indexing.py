@@ -559,6 +559,7 @@ defop(
     # (it keeps its inputs though no rule reads them, reads=((), ()): a second backward through it is refused
     # once they are freed, as through PyTorch's CopySlices)
     name="_index_put", forward=_index_put, inputs=("input", "values"), namespace="tensor", saves="inputs",
+    untracked_integers=True,
     reads=((), ()),
     scalars=True, shape=lambda s, v, indices: tuple(s), dtype=lambda x, v, indices: (None, x.dtype),
     vjp=(lambda g, out, x, values, indices: call(REGISTRY["_index_put"], (g, 0), {"indices": indices}),

@@ -161,6 +161,9 @@ class Op:
     # its result can share its input's memory (a slice, a reshape, a transpose), as PyTorch's views
     # do: where it does, the result is a view (``Tensor._base``) and shares its base's version counter
     view: bool = False
+    # an integer result of inputs that require grad is returned without a graph (a cast or a copy into an
+    # integer tensor: PyTorch records nothing), where other ops refuse it ("Autograd not support dtype")
+    untracked_integers: bool = False
     # PyTorch's returns a Python value, not a tensor (``torch.equal``'s bool): ``engine.<op>`` and the
     # Tensor method return ``python_result(result)``; ``call`` (what the service runs) keeps the tensor
     python_result: Callable[[Any], Any] | None = None
@@ -631,7 +634,7 @@ def _refused(op: Op, ins: Sequence[Any], params: Any, exc: Exception) -> None:
 
 def _not_floating(op: Op, out: Any, out_dtype: DType) -> Tensor:
     """An output that requires grad but is not floating: ``x.long()`` just does not require grad."""
-    if op.name in ("_to_copy", "_index_put"):  # (a copy into an integer tensor: PyTorch records nothing)
+    if op.untracked_integers:
         return _wrap(out, out_dtype, None)
     raise AutogradError(f"Autograd not support dtype: {out_dtype._short}")
 
