@@ -291,8 +291,42 @@ def _blas(xp: Any, a: Any) -> Any:
     return a if flags.c_contiguous or flags.f_contiguous else xp.ascontiguousarray(a)
 
 
+def _zero_stride(x: Any, axis: int) -> bool:
+    return x.strides[axis] == 0 and x.shape[axis] > 1
+
+
+def _broadcast_product(xp: Any, a: Any, b: Any) -> Any:
+    """``a @ b`` without the full product when a float matrix is a broadcast (a zero stride in
+    its last two dims), else None. Such operands come from a sum's or mean's gradient: the
+    products of ``out.sum().backward()`` through ``x @ w`` are each a reduction or one
+    matrix-vector product. Taken only where it gives the full product's numbers up to
+    rounding: finite sums and operands (``inf * 0`` terms would differ) and no ``-0``.
+    """
+    if a.ndim < 2 or b.ndim < 2 or a.dtype != b.dtype or a.dtype.type not in (np.float32, np.float64):
+        return None
+    if _zero_stride(b, -2):  # every row of b alike: out[i, j] = (sum_k a[i, k]) * b[0, j]
+        return _finite_outer(xp, a.sum(-1, keepdims=True), b[..., :1, :])
+    if _zero_stride(a, -1):  # every column of a alike: out[i, j] = a[i, 0] * sum_k b[k, j]
+        return _finite_outer(xp, a[..., :1], b.sum(-2, keepdims=True))
+    shape = (*np.broadcast_shapes(a.shape[:-2], b.shape[:-2]), a.shape[-2], b.shape[-1])
+    if _zero_stride(b, -1):  # every column of b alike: one matrix-vector product, repeated
+        return xp.ascontiguousarray(xp.broadcast_to(xp.matmul(_blas(xp, a), _blas(xp, b[..., :1])), shape))
+    if _zero_stride(a, -2):  # every row of a alike: one vector-matrix product, repeated
+        return xp.ascontiguousarray(xp.broadcast_to(xp.matmul(_blas(xp, a[..., :1, :]), _blas(xp, b)), shape))
+    return None
+
+
+def _finite_outer(xp: Any, column: Any, row: Any) -> Any:
+    if not (bool(xp.isfinite(column).all()) and bool(xp.isfinite(row).all())):
+        return None
+    out = column * row
+    out += 0  # BLAS sums products from +0, so a zero result is never -0 there
+    return out
+
+
 def _matmul(xp: Any, input: Any, other: Any) -> Any:
-    return xp.matmul(_blas(xp, input), _blas(xp, other))
+    out = _broadcast_product(xp, input, other)
+    return xp.matmul(_blas(xp, input), _blas(xp, other)) if out is None else out
 
 
 def _matmul_grad_input_fast(g: Any, out: Any, ins: Any, p: Any) -> Any:
@@ -322,7 +356,7 @@ def _mm_shape(s1: Shape, s2: Shape) -> Shape:
 
 
 def _mm(xp: Any, input: Any, mat2: Any) -> Any:
-    return xp.matmul(_blas(xp, input), _blas(xp, mat2))
+    return _matmul(xp, input, mat2)
 
 
 defop(

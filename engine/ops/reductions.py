@@ -92,8 +92,10 @@ def _expand_back(g: Any, shape: Shape, dims: tuple[int, ...], keepdim: bool) -> 
 
 
 # Up to this many elements sum's backward writes its result out (cheaper than a broadcast
-# view to make, and what BLAS wants); beyond, a read-only view (no memory), as expand gives.
-_MATERIALIZE = 1 << 22
+# view to make); beyond, a read-only view (no memory), as expand gives: NumPy's loops read
+# it as a scalar, and matmul turns a product with it into a reduction (linalg's
+# ``_broadcast_product``).
+_MATERIALIZE = 1 << 14
 
 
 def _sum_backward(xp: Any, grad: Any, shape: Shape, dims: tuple[int, ...], keepdim: bool) -> Any:

@@ -17,5 +17,6 @@ def test_engine_bench_quick_runs() -> None:
     out = done.stdout
     for label in ("1. tutorial graph", "2. 200-op chain", "3. tanh MLP", "bare NumPy"):
         assert label in out, out
-    assert out.count("the same by hand in bare NumPy") == 2, out  # the floor beside workloads 1 and 3
+    assert out.count("the same by hand in bare NumPy") == 3, out  # beside 1, 3 and 3 with a dense gradient
+    assert "dense output gradient" in out, out
     assert "ratio" in out, out
