@@ -15,9 +15,12 @@ While a graph is recorded (grad mode on, and the tensor or an operand requires g
 recorded on the tensor's old values (a copy, where its derivative reads them), and the tensor
 takes the op's node as its ``grad_fn``: after ``y = x * 2; y += 1``, ``y.grad_fn`` is an
 ``AddBackward0``; after ``y[0:2] = v``, ``CopySlices`` (the private op ``_index_put``: the gradient
-of y's old values is zero where the write went, v's is the gradient read there). A view (a slice,
-a reshape) refuses them then, since the graph of the tensor it views would not see the write
-(PyTorch rewrites that history; the engine does not).
+of y's old values is zero where the write went, v's is the gradient read there). Through a view
+(``y[0] += 1``, ``y[:, 0].mul_(w)``, ``y.t()[1] = v``) the op is recorded on the view's values and
+the base takes ``CopySlices`` (``ops.strided``); the view, and every view of the base made in grad
+mode (a base keeps them weakly: ``Tensor._views``), then read the base's new values through
+``AsStridedBackward0``, as PyTorch remakes a view's node once its base was written. A piece of
+split/unbind refuses, and once its base was written, its node refuses at backward, as PyTorch's.
 """
 
 from __future__ import annotations
@@ -27,13 +30,14 @@ from typing import TYPE_CHECKING, Any
 from . import backend
 from ._bind import operator
 from .autograd import hooks, versions
-from .autograd.grad_mode import STATE
+from .autograd.grad_mode import STATE, mode, reset_mode, set_mode
 from .dtypes import legacy_type
 from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, int64_overflow, type_name
 from .ops.creation import fill_scalar
 from .ops.indexing import _index_name as index_name
 from .ops.indexing import assignment
 from .ops.registry import REGISTRY, Op, call
+from .ops.strided import strided_index
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -45,6 +49,10 @@ NO_GRAD_VIEW_MESSAGE = (
     "use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view "
     "and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both "
     "outside (if you want the inplace to be tracked)."
+)
+MULTI_OUTPUT_MESSAGE = (
+    " This view is the output of a function that returns multiple views. Such functions do not allow the "
+    "output views to be modified inplace. You should replace the inplace operation by an out-of-place one."
 )
 OVERLAP_MESSAGE = (
     "unsupported operation: more than one element of the written-to tensor refers to a single memory "
@@ -82,27 +90,104 @@ def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]
         raise AutogradError(NO_GRAD_VIEW_MESSAGE)  # (its base's graph would not see the write)
     records = grad_mode and (t._rg or any(getattr(a, "_rg", False) for a in (*args, *kwargs.values())))
     source = t
-    node = t.grad_fn
     if records:
         if t._base is not None:  # (a view: ``Op.view``)
-            if t._no_grad_view:
-                raise AutogradError(NO_GRAD_VIEW_MESSAGE)
-            if node is not None and any(type(e) is type(t) and e._rg for e in node.edges):
-                raise AutogradError(VIEW_OF_LEAF_MESSAGE)
-            raise UnsupportedError(
-                "an in-place operation on a view (a slice, a reshape, a transpose, ...) is not supported "
-                "while the graph is recorded: the viewed tensor's graph would not see it; clone() the view "
-                "first, or use the out-of-place op"
-            )
+            _check_view_write(t, None)
         if op._saves_inputs:  # the derivative reads the old values: the op gets a copy of them
             source = type(t)._wrap(data.copy(), t._dtype, t.grad_fn)
             source._rg = t._rg
     result = call(op, (source, *args), kwargs, True)
-    _write(t, result, records)
+    if records and t._base is not None:
+        _write_view(t, result)
+    else:
+        _write(t, result, records)
     return t
 
 
-def _write(t: Tensor, result: Tensor, records: bool) -> None:
+def _check_view_write(t: Tensor, step: str | None) -> None:
+    """PyTorch's refusals of a recorded write through view ``t`` (``step``: the name of the view of ``t``
+    the write goes through, for ``t[key] = value``)."""
+    base = t._base
+    assert base is not None
+    if t._no_grad_view:
+        raise AutogradError(NO_GRAD_VIEW_MESSAGE)
+    if base._rg and base.grad_fn is None:
+        raise AutogradError(VIEW_OF_LEAF_MESSAGE)
+    label = t._multi_output
+    if label is not None:
+        if step is not None:
+            label = f"Output 0 of {step.removesuffix('Backward0')}"
+        elif not label:
+            node = t.grad_fn
+            label = "" if node is None else f"Output 0 of {node.name().removesuffix('Backward0')}"
+        first = f"{label} is a view and is being modified inplace." if label and t.grad_fn is not None else (
+            "A view was created in no_grad mode and is being modified inplace with grad mode enabled.")
+        raise AutogradError(first + MULTI_OUTPUT_MESSAGE)
+
+
+def _write_view(t: Tensor, result: Tensor) -> None:
+    """A recorded in-place result written through view ``t``: its base takes ``CopySlices`` (its old
+    values with ``result`` where ``t`` reads), and ``t`` and the base's other views read the base's
+    new values (``AsStridedBackward0``), as in PyTorch (``engine.ops.strided``)."""
+    base = t._base
+    assert base is not None
+    result = _checked(t, result, True)
+    index = strided_index(base._data, t._data)
+    if index is None:  # (every view the engine makes lies on its base's elements)
+        raise UnsupportedError("an in-place operation on this view cannot be recorded")
+    _write(base, call(REGISTRY["_copy_slices"], (base, result), {"index": index}), True)
+    node = result.grad_fn
+    if node is not None and node._out is result._data:  # what the op's node saved is now t's memory
+        node._out = t._data
+        versions.output_saved(node, t)
+
+
+def rebase_views(base: Tensor) -> None:
+    """After a recorded write into ``base``: every live view of it made in grad mode reads its new
+    values (PyTorch regenerates a view's ``grad_fn`` once its base's version moved on)."""
+    views = base._views
+    if not views:
+        return
+    token = set_mode((True, mode()[1]))  # (also after a write under no_grad: the view's node is remade)
+    try:
+        _rebase(base, views)
+    finally:
+        reset_mode(token)
+
+
+def _rebase(base: Tensor, views: list[Any]) -> None:
+    as_strided = REGISTRY["_as_strided"]
+    live = []
+    for ref in views:
+        v = ref()
+        if v is None:
+            continue
+        live.append(ref)
+        index = strided_index(base._data, v._data)
+        if index is None:
+            continue
+        label = v._multi_output
+        if label is None:
+            node = call(as_strided, (base,), {"index": index}).grad_fn
+        else:  # (a piece of split/unbind, or a view of one: PyTorch cannot remake its node)
+            if not label:
+                label = "Output 0 of " + ("" if v.grad_fn is None else v.grad_fn.name().removesuffix("Backward0"))
+                v._multi_output = label  # (kept: its node is about to be the refusing one)
+            message = (f"{label} is a view and its base or another view of its base has been modified inplace."
+                       + MULTI_OUTPUT_MESSAGE)
+            node = call(REGISTRY["_invalid_view"], (base,), {"index": index, "message": message}).grad_fn
+        if v._backward_hooks is not None:
+            hooks.rebase(v, v.grad_fn)
+        v.grad_fn = node
+        v._rg = base._rg
+        if v._retains_grad and v._rg:
+            v._retains_grad = False
+            v.retain_grad()
+    views[:] = live
+
+
+def _checked(t: Tensor, result: Tensor, records: bool) -> Tensor:
+    """``result`` checked against ``t`` (shape, dtype, writable memory), in ``t``'s dtype when recorded."""
     data = t._data
     if tuple(result.shape) != tuple(data.shape):
         raise ShapeError(
@@ -123,6 +208,13 @@ def _write(t: Tensor, result: Tensor, records: bool) -> None:
         if node._out is result._data:
             node._out = cast
         result = type(t)._wrap(cast, t._dtype, node)
+    return result
+
+
+def _write(t: Tensor, result: Tensor, records: bool) -> None:
+    result = _checked(t, result, records)
+    data = t._data
+    node = result.grad_fn
     versions.written(t)
     data[...] = result._data
     if records:
@@ -135,6 +227,23 @@ def _write(t: Tensor, result: Tensor, records: bool) -> None:
         if t._retains_grad and t._rg:  # its .grad is now its new node's gradient
             t._retains_grad = False
             t.retain_grad()
+        rebase_views(t)
+    else:
+        _rebase_untracked(t)
+
+
+def _rebase_untracked(t: Tensor) -> None:
+    """After a write no graph recorded: views that require grad remake their nodes all the same (the
+    same history, read through AsStrided), as PyTorch's do once their version moved on."""
+    bases = [t if t._base is None else t._base]
+    origin = versions.origin(t)  # (t may be a detached alias of the base)
+    if origin is not None:
+        origin = origin if origin._base is None else origin._base
+        if origin is not bases[0]:
+            bases.append(origin)
+    for base in bases:
+        if base._views and base._rg:
+            rebase_views(base)
 
 
 def _can_cast(src: Any, dst: Any) -> bool:
@@ -186,16 +295,17 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
         raise AutogradError(f"Output 0 of {step.removesuffix('Backward0')} is a view of a view which was created"
                             + NO_GRAD_VIEW_MESSAGE.removeprefix("A view was created"))
     if STATE.grad_enabled and (t._rg or (is_tensor and value._rg)):  # recorded: the tensor takes the write's node
-        if t._base is not None:
-            raise UnsupportedError(
-                "x[key] = value on a view (a slice, a reshape, ...) while the graph is recorded is not supported: "
-                "the viewed tensor's graph would not see it; assign into the viewed tensor itself"
-            )
-        _write(t, call(REGISTRY["_index_put"], (t, value), {"indices": key}), True)
+        if t._base is None:
+            _write(t, call(REGISTRY["_index_put"], (t, value), {"indices": key}), True)
+            return
+        step = index_name(t, key)
+        _check_view_write(t, None if step in ("IndexBackward0", "AliasBackward0") else step)
+        _write_view(t, call(REGISTRY["_index_put"], (t, value), {"indices": key}))
         return
     if not getattr(data.flags, "writeable", True):
         raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
     versions.written(t)
+    _rebase_untracked(t)
     if advanced:
         view[adv_key] = source
     else:

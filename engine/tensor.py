@@ -76,6 +76,8 @@ class Tensor:
     _vc: list[Any] | None = None  # its version counter, once one is needed (autograd.versions)
     _base: Tensor | None = None  # a view's base (the tensor it shares memory with, itself no view), as PyTorch's
     _no_grad_view: bool = False  # a view made in no_grad mode (an in-place op on it is not recorded)
+    _views: list[Any] | None = None  # a base's views made in grad mode, weakly (an in-place write rebases them)
+    _multi_output: str | None = None  # a piece of split/unbind ("Output 1 of Split"), "" a view of one
     _backward_hooks: dict[int, Any] | None = None  # register_hook's, by handle id (autograd.hooks)
 
     if TYPE_CHECKING:  # the op methods and operators are attached from the registry (engine._bind)

@@ -105,6 +105,18 @@ def written(t: Tensor) -> None:
     vc[0] += 1
 
 
+def output_saved(node: Node, t: Tensor) -> None:
+    """``node``'s saved output now lives in ``t``'s memory (an in-place op's through a view): a later
+    write into it is refused at backward, as for an output written in place."""
+    _OUTPUT_AT[node] = (t, version(t))
+
+
+def origin(t: Tensor) -> Tensor | None:
+    """The tensor ``t``'s version counter was made for (a detached alias's origin), if it lives."""
+    vc = _existing(t)
+    return None if vc is None else vc[1]()
+
+
 def check(node: Node, saved: tuple[Any, ...]) -> None:
     """PyTorch's error when a tensor ``node`` saved (or its output) was written in place since."""
     at = _SAVED_AT.get(node)

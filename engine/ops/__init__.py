@@ -13,6 +13,7 @@ from . import (  # noqa: F401 - imported for their registrations
     reductions,
     shape,
     sorting,
+    strided,
     unary,
 )
 from .registry import NOT_GIVEN, REGISTRY, NotGiven, Op, Param, apply, call, defop, register

@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import re
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -605,9 +606,19 @@ def _mark_view(t: Tensor, x: Tensor, grad_enabled: bool) -> None:
     owner = x_data.base
     if data is x_data or data.base is (x_data if owner is None else owner):  # (NumPy's base: the owner)
         root = x._base
-        t._base = x if root is None else root
+        base = x if root is None else root
+        t._base = base
+        if x._multi_output is not None:
+            t._multi_output = ""
         if not grad_enabled:
             t._no_grad_view = True
+            return
+        views = base._views  # (what an in-place write through any of them must rebase: engine.inplace)
+        if views is None:
+            views = base._views = []
+        elif len(views) >= 32 and not len(views) & (len(views) - 1):  # at each power of two: drop the dead
+            views[:] = [r for r in views if r() is not None]
+        views.append(weakref.ref(t))
 
 
 def _check_deadline(deadline: Any) -> None:

@@ -620,7 +620,15 @@ def _pieces(x: Any, dim: int, sizes: Sequence[int], node: str) -> tuple[Any, ...
     for n in sizes:
         out.append(call(REGISTRY["_piece"], (x,), {"dim": dim, "start": start, "length": n, "node": node}))
         start += n
-    return tuple(out)
+    return _labelled(out, node)
+
+
+def _labelled(pieces: Sequence[Any], node: str) -> tuple[Any, ...]:
+    """The pieces, each a view labelled as PyTorch's refusal of an in-place op on it names it."""
+    for i, p in enumerate(pieces):
+        if p._base is not None:
+            p._multi_output = f"Output {i} of {node.removesuffix('Backward0')}"
+    return tuple(pieces)
 
 
 def _split_dim(opname: str, x: Any, dim: Any) -> int:
@@ -678,8 +686,8 @@ def unbind(input: Any, dim: int = 0) -> tuple[Any, ...]:
         raise IndexError_("Dimension specified as 0 but tensor has no dimensions")
     d = normalize_dim(int_argument(dim, "unbind", "dim", 2), input.ndim)
     piece = REGISTRY["_piece"]
-    return tuple(call(piece, (input,), {"dim": d, "start": i, "length": None, "node": "UnbindBackward0"})
-                 for i in range(input.shape[d]))
+    return _labelled([call(piece, (input,), {"dim": d, "start": i, "length": None, "node": "UnbindBackward0"})
+                      for i in range(input.shape[d])], "UnbindBackward0")
 
 
 # engine.<name> and Tensor.<name> (the tensor first), returning tuples

@@ -19,10 +19,12 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
 import engine
+from engine.ops.strided import strided_index
 
 from .oracle import run_snippet
 
@@ -450,3 +452,32 @@ SNIPPETS = [
 @pytest.mark.parametrize("code", SNIPPETS)
 def test_view_inplace_as_pytorch(code: str) -> None:
     assert run_snippet(engine, code) == run_snippet(torch, code)
+
+
+# where a view reads in its base: the rule every write through a view is recorded with
+_BASE = np.arange(24.0).reshape(4, 6)
+_NOT_CONTIGUOUS = np.arange(24.0).reshape(6, 4).T
+VIEWS = [
+    pytest.param(_BASE, lambda b: b[1], id="row"), pytest.param(_BASE, lambda b: b[:, 2], id="column"),
+    pytest.param(_BASE, lambda b: b.T, id="transpose"), pytest.param(_BASE, lambda b: b[::-1, ::2], id="steps"),
+    pytest.param(_BASE, lambda b: b.reshape(24)[3:9].reshape(2, 3), id="reshaped"),
+    pytest.param(_BASE, np.diagonal, id="diagonal"), pytest.param(_BASE, lambda b: b[2:2], id="empty"),
+    pytest.param(_BASE, lambda b: b[1, 2, ...], id="0-d"),
+    pytest.param(_BASE, lambda b: b[None, 1:, None], id="unsqueezed"),
+    pytest.param(_NOT_CONTIGUOUS, lambda b: b[1], id="of-a-transposed-base"),
+    pytest.param(_NOT_CONTIGUOUS, lambda b: b[:, ::-1], id="reversed-of-a-transposed-base"),
+    pytest.param(_NOT_CONTIGUOUS[::2], lambda b: b.T[1:], id="of-a-base-with-gaps"),
+]
+
+
+@pytest.mark.parametrize(("base", "view"), VIEWS)
+def test_strided_index_reads_where_the_view_reads(base: np.ndarray, view: Any) -> None:
+    v = view(base)
+    index = strided_index(base, v)
+    assert index is not None and index.shape == v.shape and index.dtype == np.int64
+    np.testing.assert_array_equal(base.reshape(-1)[index], v)  # (C-order positions, whatever the layout)
+
+
+def test_strided_index_of_memory_elsewhere_is_none() -> None:
+    assert strided_index(_BASE, np.arange(3.0)) is None
+    assert strided_index(_BASE, _BASE.reshape(-1).view(np.int64)) is None  # (another dtype)
