@@ -465,12 +465,13 @@ def _maximum_grad(sign: int) -> Any:
     return (input_rule, other_rule)
 
 
+# (other first: on a tie NumPy returns its second argument, PyTorch its first, which tells -0 from +0)
 def _maximum(xp: Any, input: Any, other: Any) -> Any:
-    return xp.maximum(input, other)
+    return xp.maximum(other, input)
 
 
 def _minimum(xp: Any, input: Any, other: Any) -> Any:
-    return xp.minimum(input, other)
+    return xp.minimum(other, input)
 
 
 defop(

@@ -400,10 +400,10 @@ def _clamp_dtype(input: Any, min: Any = None, max: Any = None) -> tuple[Any, Any
 
 def _clamp(xp: Any, input: Any, min: Any = None, max: Any = None) -> Any:
     out = input
-    if min is not None:
-        out = xp.maximum(out, min)
+    if min is not None:  # (the bound first: on a tie NumPy returns its second argument, the input, as PyTorch)
+        out = xp.maximum(min, out)
     if max is not None:
-        out = xp.minimum(out, max)
+        out = xp.minimum(max, out)
     return out if out is not input else input.copy()
 
 

@@ -17,7 +17,7 @@ import torch
 
 import engine
 
-from .oracle import BINARY_SHAPES, FLOATS, T, _build, assert_close, assert_same_kind, check, to_np
+from .oracle import BINARY_SHAPES, FLOATS, T, _build, assert_close, assert_same_kind, check, run_snippet, to_np
 
 INTS = ["int32", "int64"]
 ALL_DTYPES = ["bool", "int32", "int64", "float32", "float64"]
@@ -609,3 +609,14 @@ def test_signed_zeros_of_remainder_and_relu_as_pytorchs() -> None:
     for mine, theirs in zip(outs[1], outs[0], strict=True):
         np.testing.assert_array_equal(mine, theirs)
         np.testing.assert_array_equal(np.signbit(mine), np.signbit(theirs))
+
+
+def test_ties_of_signed_zeros_keep_the_first_argument() -> None:
+    """maximum/minimum/clamp return their first argument (the input) on a tie, as PyTorch's kernels:
+    NumPy's return the second, which shows where -0 meets +0."""
+    code = """
+a = torch.tensor([0.0, -0.0, 0.0, -0.0]); b = torch.tensor([-0.0, 0.0, 0.0, -0.0])
+print(torch.maximum(a, b).tolist(), torch.minimum(a, b).tolist(), a.maximum(b).tolist(), b.minimum(a).tolist())
+print(torch.clamp(b, min=0.0).tolist(), torch.clamp(a, max=-0.0).tolist(), b.clamp(min=a, max=a).tolist())
+"""
+    assert run_snippet(engine, code) == run_snippet(torch, code)
