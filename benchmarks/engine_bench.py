@@ -254,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     if theirs_dense is not None:
         line += f", torch {mlp_flops(n, d) / theirs_dense / 1e9:7.1f} GFLOP/s"
     ok = share >= MIN_MATMUL_SHARE
+    floor_share = mlp_flops(n, d) / floor_dense / 1e9 / bare_gflops
     print(f"{line}; bare NumPy {d}x{d} matmul {bare_gflops:7.1f} GFLOP/s: engine at {share:4.0%} "
-          f"(target >= {MIN_MATMUL_SHARE:.0%})  {'ok' if ok else 'MISSED'}")
+          f"(target >= {MIN_MATMUL_SHARE:.0%})  {'ok' if ok else 'MISSED'}; the same by hand at {floor_share:4.0%}")
     results.append(ok)
     print("all targets met" if all(results) else "some targets missed")
     return 0
