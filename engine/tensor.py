@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import copy
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex
 
 import numpy as np
 
@@ -17,6 +18,7 @@ from .autograd.node import Node
 from .dtypes import dtype as DType
 from .errors import ArgumentError, AutogradError, DTypeError, ValueError_, type_name
 from .ops import registry
+from .ops.strided import strided_index
 
 FLOAT_ONLY_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
 NON_LEAF_GRAD_WARNING = (
@@ -397,15 +399,34 @@ class Tensor:
     def __hash__(self) -> builtins.int:
         return id(self)
 
-    def __deepcopy__(self, memo: dict[builtins.int, Any]) -> Tensor:
+    def __deepcopy__(self, memo: dict[Any, Any]) -> Tensor:
+        """A copy with its own memory and a copy of its ``.grad``; views copied in one ``deepcopy`` call
+        stay views of their base's copy, as PyTorch's (which copies each storage once)."""
         if self.grad_fn is not None:
             raise AutogradError(
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at "
-                "the moment."
+                "the moment.  If you were attempting to deepcopy a module, this may be because of a "
+                "torch.nn.utils.weight_norm usage, see https://github.com/pytorch/pytorch/pull/103001"
             )
-        t = Tensor._wrap(self._data.copy(), self._dtype, None)
+        base = self._base
+        data = None
+        if base is not None and base.grad_fn is None:
+            new_base = copy.deepcopy(base, memo)
+            index = strided_index(base._data, self._data)
+            if index is not None:
+                data = _view_at(new_base._data, index)
+        t = Tensor._wrap(self._data.copy() if data is None else data, self._dtype, None)
         t._rg = self._rg
+        if data is not None:
+            registry.register_view(new_base, t)
+        if self._grad is not None:
+            t._grad = copy.deepcopy(self._grad, memo)
         return t
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        """Pickled as PyTorch pickles a tensor: its values, dtype and requires_grad (a non-leaf comes back
+        a leaf; no ``.grad``, no graph); ``copy.copy`` shares the memory."""
+        return _rebuild, (self._data, self._dtype.name, self._rg)
 
     @property
     def data(self) -> Tensor:
@@ -477,6 +498,27 @@ def _tensor_argument(method: str, other: Any) -> None:
     """PyTorch's refusal of a non-tensor ``other`` for ``x.view_as(other)`` and its kin."""
     if not isinstance(other, Tensor):
         raise ArgumentError(f"{method}(): argument 'other' (position 1) must be Tensor, not {type_name(other)}")
+
+
+def _rebuild(data: Any, dtype_name: str, requires_grad: bool) -> Tensor:
+    """A pickled tensor, unpickled (``Tensor.__reduce_ex__``)."""
+    t = Tensor._wrap(data, dtypes.BY_NAME[dtype_name], None)
+    t._rg = requires_grad
+    return t
+
+
+def _view_at(base: Any, index: Any) -> Any:
+    """The view of C-contiguous ``base`` whose elements are at flat positions ``index`` (a strided
+    view's positions, as ``ops.strided.strided_index`` gives them)."""
+    if not base.flags.c_contiguous or not index.size:
+        return None
+    offset = int(index.reshape(-1)[0])
+    strides = tuple(
+        0 if n < 2 else int(index[(0,) * k + (1,) + (0,) * (index.ndim - k - 1)]) - offset
+        for k, n in enumerate(index.shape)
+    )
+    return np.lib.stride_tricks.as_strided(base.reshape(-1)[offset:], index.shape,
+                                           tuple(s * base.itemsize for s in strides))
 
 
 def wrap(data: Any, dtype: DType, node: Node | None) -> Tensor:

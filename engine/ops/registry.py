@@ -606,19 +606,25 @@ def _mark_view(t: Tensor, x: Tensor, grad_enabled: bool) -> None:
     owner = x_data.base
     if data is x_data or data.base is (x_data if owner is None else owner):  # (NumPy's base: the owner)
         root = x._base
-        base = x if root is None else root
-        t._base = base
         if x._multi_output is not None:
             t._multi_output = ""
-        if not grad_enabled:
+        if grad_enabled:
+            register_view(x if root is None else root, t)
+        else:
+            t._base = x if root is None else root
             t._no_grad_view = True
-            return
-        views = base._views  # (what an in-place write through any of them must rebase: engine.inplace)
-        if views is None:
-            views = base._views = []
-        elif len(views) >= 32 and not len(views) & (len(views) - 1):  # at each power of two: drop the dead
-            views[:] = [r for r in views if r() is not None]
-        views.append(weakref.ref(t))
+
+
+def register_view(base: Tensor, t: Tensor) -> None:
+    """``t`` is a view of ``base`` (itself no view) made in grad mode: an in-place write through either
+    rebases ``t``'s history (``engine.inplace``), so the base keeps its views, weakly."""
+    t._base = base
+    views = base._views
+    if views is None:
+        views = base._views = []
+    elif len(views) >= 32 and not len(views) & (len(views) - 1):  # at each power of two: drop the dead
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(t))
 
 
 def _check_deadline(deadline: Any) -> None:

@@ -17,6 +17,8 @@ import torch
 
 import engine
 
+from .oracle import run_snippet
+
 EXPRESSIONS = [
     # a TypeError in an operator is NotImplemented: Python compares by identity, or words the error
     "torch.ones(2) == None", "torch.ones(2) != 'a'", "torch.ones(2) < 'a'", "torch.ones(2) + None",
@@ -107,3 +109,29 @@ def test_warnings_point_at_the_callers_line() -> None:
         (x * 2).sum().backward(create_graph=True)
     assert len(caught) == 4
     assert {w.filename for w in caught} == {__file__}
+
+
+# pickle, copy.copy and copy.deepcopy as PyTorch's: values, dtype and requires_grad travel; a pickled
+# non-leaf comes back a leaf; deepcopy copies .grad and keeps views copied together views of one copy
+COPY_SNIPPETS = [
+    "x = torch.ones(2, requires_grad=True); x.grad = torch.ones(2); z = pickle.loads(pickle.dumps(x))\n"
+    "print(z, z.is_leaf, z.grad, z.dtype)",
+    "x = torch.ones(2, requires_grad=True); z = pickle.loads(pickle.dumps(x * 2)); print(z, z.is_leaf, z.grad_fn)",
+    "b = torch.arange(6.); z = pickle.loads(pickle.dumps((b, b[1:], b.view(2, 3).t()))); z[1].add_(1); print(z)",
+    "print(pickle.loads(pickle.dumps(torch.tensor(3.5, dtype=torch.float64))), "
+    "pickle.loads(pickle.dumps(torch.arange(3, dtype=torch.int32))))",
+    "x = torch.ones(3); y = copy.copy(x); y.add_(1); print(x, y)",
+    "x = torch.ones(3, requires_grad=True); x.grad = torch.ones(3); y = copy.copy(x); print(y, y.grad, y.is_leaf)",
+    "x = torch.ones(3, requires_grad=True); x.grad = torch.full((3,), 2.); y = copy.deepcopy(x)\n"
+    "print(y, y.grad, y.grad is x.grad, y is x)",
+    "b = torch.arange(4.); v = b[1:]; t = copy.deepcopy((b, v)); t[1].add_(10); print(t, b)",
+    "b = torch.arange(4.); v = b.view(2, 2).t(); t = copy.deepcopy((v, b)); t[0][0].add_(10); print(t)",
+    "x = torch.ones(2, requires_grad=True); d = {}; print(copy.deepcopy(x, d) is copy.deepcopy(x, d))",
+    "x = torch.ones(2, requires_grad=True); copy.deepcopy(x * 2)",
+]
+
+
+@pytest.mark.parametrize("code", COPY_SNIPPETS)
+def test_pickle_and_copy_as_pytorch(code: str) -> None:
+    code = "import copy, pickle\n" + code
+    assert run_snippet(engine, code) == run_snippet(torch, code)
