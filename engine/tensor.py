@@ -486,12 +486,52 @@ class Tensor:
         _tensor_argument("expand_as", other)
         return registry.call(registry.REGISTRY["expand"], (self, tuple(other.shape)), {})
 
+    def stride(self, dim: builtins.int | None = None) -> Any:
+        """The steps, in elements, between neighbours along each dim (one dim's with ``dim``), as PyTorch
+        reports them: a tensor's own memory is row-major (a dim of size 1 or 0 steps as if it had size 1);
+        a view steps through its base's memory as its array does."""
+        a = self._data
+        if self._base is None and a.flags.c_contiguous:
+            steps: list[builtins.int] = []
+            step = 1
+            for n in reversed(a.shape):
+                steps.append(step)
+                step *= max(int(n), 1)
+            strides = tuple(reversed(steps))
+        else:  # (a dim of size 1 that NumPy steps by 0, None's or a broadcast's, PyTorch steps as unsqueeze does)
+            own = [int(s) // a.itemsize for s in a.strides]
+            for d in range(a.ndim - 1, -1, -1):
+                if a.shape[d] == 1 and own[d] == 0:
+                    own[d] = own[d + 1] * int(a.shape[d + 1]) if d + 1 < a.ndim else 1
+            strides = tuple(own)
+        if dim is None:
+            return strides
+        from .errors import IndexError_
+        from .ops._helpers import normalize_dim
+
+        if not a.ndim:
+            raise IndexError_(f"Dimension specified as {dim} but tensor has no dimensions")
+        return strides[normalize_dim(dim, a.ndim)]
+
+    def storage_offset(self) -> builtins.int:
+        """Where a view starts in its base's memory, in elements (0 for a tensor that is no view)."""
+        base = self._base
+        if base is None:
+            return 0
+        return (_address(self._data) - _address(base._data)) // self._data.itemsize
+
     def is_contiguous(self) -> builtins.bool:
         """Whether the elements lie in memory in row-major order without gaps (as ``contiguous()`` makes them)."""
         return builtins.bool(self._data.flags.c_contiguous)
 
 
 _new_object = object.__new__
+
+
+def _address(a: Any) -> builtins.int:
+    """The address of an array's first element (NumPy's, or CuPy's)."""
+    interface = getattr(a, "__array_interface__", None)
+    return int(interface["data"][0]) if interface is not None else int(a.data.ptr)
 
 
 def _tensor_argument(method: str, other: Any) -> None:

@@ -6,6 +6,7 @@ from . import (  # noqa: F401 - imported for their registrations
     autograd_ops,
     comparison,
     creation,
+    gather,
     indexing,
     linalg,
     losses,

@@ -145,7 +145,8 @@ class Op:
     # (the inputs as arrays and Python numbers) for ops that save inputs, else what was saved.
     fast_vjp: tuple[Callable[..., Any] | None, ...] | None = None
     # PyTorch's positional order of the parameters, where it is not the forward's: a tensor input
-    # after plain ones (``mse_loss(input, target, size_average, reduce, reduction, weight)``); the
+    # after plain ones (``mse_loss(input, target, size_average, reduce, reduction, weight)``; keyword-only
+    # parameters are not named, they follow: ``gather(input, dim, index, *, sparse_grad)``); the
     # inputs still lead the forward, ``bind`` maps positional arguments by this order, and
     # ``params`` (the signature, the catalogue) follow it
     order: tuple[str, ...] | None = None
@@ -204,11 +205,10 @@ class Op:
         names = [p.name for p in params[: len(self.inputs)]]
         assert tuple(names) == self.inputs, f"{self.name}: forward's leading params must be {self.inputs}"
         self.params = tuple(params)
-        if self.order is not None:
-            by_name = {p.name: p for p in params}
-            assert sorted(self.order) == sorted(by_name), f"{self.name}: order names every parameter once"
-            assert all(by_name[n].kind == "positional" for n in self.order), f"{self.name}: order is positional"
-            self.params = tuple(by_name[n] for n in self.order)
+        if self.order is not None:  # (it names the positional parameters; keyword-only ones follow, as they are)
+            by_name = {p.name: p for p in params if p.kind == "positional"}
+            assert sorted(self.order) == sorted(by_name), f"{self.name}: order names every positional parameter once"
+            self.params = (*(by_name[n] for n in self.order), *(p for p in params if p.kind == "keyword"))
             lead = 0
             while lead < len(params) and params[lead].name == self.order[lead]:
                 lead += 1
