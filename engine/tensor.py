@@ -16,9 +16,10 @@ from .autograd import hooks, versions
 from .autograd.engine import backward as _backward
 from .autograd.node import Node
 from .dtypes import dtype as DType
-from .errors import ArgumentError, AutogradError, DTypeError, ValueError_, type_name
+from .errors import ArgumentError, AutogradError, DTypeError, IndexError_, ValueError_, type_name
 from .ops import registry
-from .ops.strided import strided_index
+from .ops._helpers import normalize_dim
+from .ops.strided import address, strided_index
 
 FLOAT_ONLY_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
 NON_LEAF_GRAD_WARNING = (
@@ -104,8 +105,6 @@ class Tensor:
         """The shape, or the size of one dimension."""
         if dim is None:
             return self.shape
-        from .ops._helpers import normalize_dim
-
         return self._data.shape[normalize_dim(dim, self.ndim)]
 
     @property
@@ -506,9 +505,6 @@ class Tensor:
             strides = tuple(own)
         if dim is None:
             return strides
-        from .errors import IndexError_
-        from .ops._helpers import normalize_dim
-
         if not a.ndim:
             raise IndexError_(f"Dimension specified as {dim} but tensor has no dimensions")
         return strides[normalize_dim(dim, a.ndim)]
@@ -518,7 +514,7 @@ class Tensor:
         base = self._base
         if base is None:
             return 0
-        return (_address(self._data) - _address(base._data)) // self._data.itemsize
+        return (address(self._data) - address(base._data)) // self._data.itemsize
 
     def is_contiguous(self) -> builtins.bool:
         """Whether the elements lie in memory in row-major order without gaps (as ``contiguous()`` makes them)."""
@@ -526,12 +522,6 @@ class Tensor:
 
 
 _new_object = object.__new__
-
-
-def _address(a: Any) -> builtins.int:
-    """The address of an array's first element (NumPy's, or CuPy's)."""
-    interface = getattr(a, "__array_interface__", None)
-    return int(interface["data"][0]) if interface is not None else int(a.data.ptr)
 
 
 def _tensor_argument(method: str, other: Any) -> None:

@@ -27,7 +27,8 @@ from .registry import REGISTRY, call, defop
 Shape = tuple[int, ...]
 
 
-def _address(a: Any) -> int:
+def address(a: Any) -> int:
+    """The address of an array's first element (NumPy's, or CuPy's)."""
     interface = getattr(a, "__array_interface__", None)
     return int(interface["data"][0]) if interface is not None else int(a.data.ptr)  # (CuPy: a.data.ptr)
 
@@ -45,7 +46,7 @@ def strided_index(base: Any, view: Any) -> np.ndarray | None:
     """The flat (C-order) positions in ``base`` of ``view``'s elements, an int64 array of the view's
     shape; None where the view's elements do not all lie on the base's elements."""
     size = base.dtype.itemsize
-    offset = _address(view) - _address(base)
+    offset = address(view) - address(base)
     if view.dtype != base.dtype or offset % size or any(s % size for s in (*base.strides, *view.strides)):
         return None
     b_strides = tuple(s // size for s in base.strides)
