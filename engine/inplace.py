@@ -21,6 +21,7 @@ the base takes ``CopySlices`` (``ops.strided``); the view, and every view of the
 mode (a base keeps them weakly: ``Tensor._views``), then read the base's new values through
 ``AsStridedBackward0``, as PyTorch remakes a view's node once its base was written. A piece of
 split/unbind refuses, and once its base was written, its node refuses at backward, as PyTorch's.
+``x.copy_(src)`` is such an op too: ``_copy`` (``CopyBackwards``) written through the same steps.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ METHODS = {
     "tanh_": "tanh", "sigmoid_": "sigmoid", "relu_": "relu", "sign_": "sign", "floor_": "floor", "ceil_": "ceil",
     "round_": "round", "trunc_": "trunc", "clamp_": "clamp", "clip_": "clamp", "remainder_": "remainder",
     "atan2_": "atan2", "arctan2_": "atan2", "floor_divide_": "floor_divide", "masked_fill_": "masked_fill",
+    "scatter_": "scatter", "scatter_add_": "scatter_add",
 }
 # the augmented assignments: ``x += y`` is ``x.add_(y)``
 OPERATORS = {
@@ -354,6 +356,41 @@ def zero_(t: Tensor) -> Tensor:
     return run_inplace(t, REGISTRY["_fill"], (0,), {"zero": True})
 
 
+_COPY_SIGNATURE = "(Tensor other, bool non_blocking = False)"
+
+
+def copy_(t: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``t.copy_(other, non_blocking=False)``: other's values (a tensor or a number), broadcast to t's shape and
+    converted to t's dtype, written into t; recorded as PyTorch's ``CopyBackwards`` (``CopySlices`` through a
+    view). ``non_blocking`` changes nothing on these devices."""
+    other, non_blocking = _copy_arguments(t, args, kwargs)
+    return run_inplace(t, REGISTRY["_copy"], (other,), {})
+
+
+def _copy_arguments(t: Tensor, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, bool]:
+    """``copy_``'s arguments, refused in the words of PyTorch's parser."""
+    given = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in reversed(kwargs.items())]
+    if len(args) > 2 or not (args or kwargs):
+        raise ArgumentError(f"copy_() received an invalid combination of arguments - got ({', '.join(given)}), but "
+                            f"expected {_COPY_SIGNATURE}")
+    if not args and "other" not in kwargs:  # (said before an unknown keyword, as PyTorch's parser does)
+        raise ArgumentError('copy_() missing 1 required positional arguments: "other"')
+    for name in kwargs:
+        if name not in ("other", "non_blocking"):
+            raise ArgumentError(f"copy_() got an unexpected keyword argument '{name}'")
+    if args and "other" in kwargs:
+        raise ArgumentError("copy_() got multiple values for argument 'other'")
+    values = dict(zip(("other", "non_blocking"), args, strict=False)) | kwargs
+    other, non_blocking = values["other"], values.get("non_blocking", False)
+    if not isinstance(other, type(t)) and type(other) not in (bool, int, float):
+        where = "" if "other" in kwargs else " (position 1)"
+        raise ArgumentError(f"copy_(): argument 'other'{where} must be Tensor, not {type_name(other)}")
+    if not isinstance(non_blocking, bool):
+        where = "" if "non_blocking" in kwargs else " (position 2)"
+        raise ArgumentError(f"copy_(): argument 'non_blocking'{where} must be bool, not {type_name(non_blocking)}")
+    return other, non_blocking
+
+
 def _method(name: str, op: Op) -> Any:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         try:
@@ -373,7 +410,7 @@ def attach(tensor_class: type) -> None:
     for name, op_name in METHODS.items():
         if op_name in REGISTRY and not hasattr(tensor_class, name):
             setattr(tensor_class, name, _method(name, REGISTRY[op_name]))
-    for name, fn in (("fill_", fill_), ("zero_", zero_), ("__setitem__", setitem)):
+    for name, fn in (("fill_", fill_), ("zero_", zero_), ("copy_", copy_), ("__setitem__", setitem)):
         setattr(tensor_class, name, fn)
     for dunder, name in OPERATORS.items():  # (a TypeError is NotImplemented: Python words the error)
         if hasattr(tensor_class, name):

@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import dtype as DType
 from ..errors import ArgumentError, DTypeError, ShapeError, scalar_overflow, type_name
-from ._helpers import same_shape
+from ._helpers import broadcast_shapes, same_shape
 from .registry import defop
 
 _NUMBER = (bool, int, float, np.bool_, np.integer, np.floating)
@@ -104,7 +104,7 @@ defop(
 )
 
 
-# -- fill_ and zero_ while the graph is recorded -------------------------------------------------
+# -- fill_, zero_ and copy_ while the graph is recorded -------------------------------------------
 # (``engine.inplace`` writes the result into the tensor; outside a recorded graph it fills directly)
 
 def _fill(xp: Any, input: Any, value: Any, *, zero: bool = False) -> Any:
@@ -139,4 +139,28 @@ defop(
     shape=lambda s, v=(), **_: tuple(s), dtype=_fill_dtype, saves="none",
     vjp=(_fill_grad_input, _fill_grad_value), grad_fn=_fill_name,
     doc="Private: input's shape and dtype, filled with value (what fill_ and zero_ record).",
+)
+
+
+def copy_shape(shape: Any, src: Any = ()) -> tuple[int, ...]:
+    """``copy_``'s rule: src broadcasts to the tensor's own shape, which does not change (PyTorch's words)."""
+    out = broadcast_shapes(tuple(shape), tuple(src))
+    if out != tuple(shape):
+        raise ShapeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(out)}")
+    return out
+
+
+def _copy(xp: Any, input: Any, src: Any) -> Any:
+    src = xp.asarray(src)  # (a Python number: PyTorch reads it as a 0-d tensor)
+    copy_shape(input.shape, src.shape)
+    return xp.broadcast_to(src, input.shape).astype(input.dtype)  # (any dtype converts, as a C++ cast)
+
+
+defop(
+    # PyTorch's CopyBackwards: the old values get zeros, src the gradient (the engine sums it back to src's
+    # shape and casts it to src's dtype); it saves nothing, so a second backward through it runs
+    name="_copy", forward=_copy, inputs=("input", "src"), scalars=True, namespace="tensor", saves="none",
+    untracked_integers=True, shape=copy_shape, dtype=lambda x, src: (None, x.dtype),
+    vjp=(_fill_grad_input, lambda g, out, x, src: g), grad_fn="torch::autograd::CopyBackwards",
+    doc="Private: src broadcast to input's shape, in input's dtype (what copy_ records).",
 )

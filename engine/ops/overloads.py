@@ -105,6 +105,17 @@ def _matches(type_: str, value: Any) -> bool:
     return name == type_
 
 
+def _described(value: Any) -> str:
+    """A value as PyTorch's explainer names it: a tuple or list with its elements' types (``tuple of (int,)``,
+    ``list of [int, int]``), anything else by its type."""
+    if type(value) is tuple:
+        names = [type_name(v) for v in value]
+        return f"tuple of ({', '.join(names)}{',' if len(names) == 1 else ''})"
+    if type(value) is list:
+        return f"list of [{', '.join(type_name(v) for v in value)}]"
+    return type_name(value)
+
+
 def _reason(params: list[_Param], positional: Sequence[Any], kwargs: dict[str, Any]) -> str | None:
     """Why an overload did not match, as PyTorch's ``format_invalid_args`` says it: only for one that takes
     exactly as many arguments as came (counted as it counts them: the parts of the signature as written, a
@@ -120,7 +131,7 @@ def _reason(params: list[_Param], positional: Sequence[Any], kwargs: dict[str, A
     for i, (type_, name) in enumerate(parts):  # (a keyword shows in the place of the part it names)
         keyword = i >= len(positional)
         value = kwargs[name] if keyword else positional[i]
-        text = f"{name}={type_name(value)}" if keyword else type_name(value)
+        text = f"{name}={_described(value)}" if keyword else _described(value)
         shown.append(text if _matches(type_, value) else f"!{text}!")
     return f"some of the arguments have invalid types: ({', '.join(shown)})"
 

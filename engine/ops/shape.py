@@ -1,4 +1,5 @@
-"""Shape ops: reshape, view, flatten, squeeze, unsqueeze, expand, cat, stack, flip, repeat, narrow.
+"""Shape ops: reshape, view, flatten, squeeze, unsqueeze, expand, cat, stack, flip, repeat, narrow, and the
+views select, diagonal, swapaxes/swapdims, movedim and unflatten.
 
 Their gradients move ``g`` back into the input's shape with engine ops (reshape,
 narrow, flip, sum, and the scatter of ``engine.ops.indexing``), so they are
@@ -18,10 +19,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..dtypes import result_type
-from ..errors import ArgumentError, IndexError_, ShapeError, ValueError_, type_name, unpack_failure
+from ..errors import (
+    ArgumentError,
+    IndexError_,
+    NoOverloadError,
+    ShapeError,
+    ValueError_,
+    type_name,
+    unpack_failure,
+)
 from ._helpers import as_index, normalize_dim, normalize_dims, numel, same_dtype
 from .indexing import scatter_back
-from .registry import SAME, defop
+from .registry import REGISTRY, SAME, call, defop
 
 Shape = tuple[int, ...]
 
@@ -580,6 +589,249 @@ defop(
     vjp=(lambda g, out, x, dim, start, length: scatter_back(g, _narrow_key(x.shape, dim, start, length), x.shape),),
     grad_fn="SliceBackward0",
     doc="A view of length elements of dim from start (start may be negative, or a 0-d tensor).",
+)
+
+
+# -- select, diagonal, swapaxes/swapdims, movedim, unflatten: views -----------------------------
+
+def _select_args(shape: Shape, dim: Any, index: Any) -> tuple[int, int]:
+    """``select``'s (dim, index), checked (in PyTorch's order, with its words) and wrapped."""
+    dim = int_argument(dim, "select", "dim", 2)
+    index = int_argument(index, "select", "index", 3)
+    if not shape:
+        raise IndexError_("select() cannot be applied to a 0-dim tensor.")
+    d = normalize_dim(dim, len(shape))
+    n = shape[d]
+    if not -n <= index < n:  # (PyTorch names the index as given, the dim wrapped)
+        raise IndexError_(f"select(): index {index} out of range for tensor of size {_fmt(shape)} at dimension {d}")
+    return d, index % n
+
+
+def _select_key(shape: Shape, dim: Any, index: Any) -> tuple[Any, ...]:
+    d, i = _select_args(tuple(shape), dim, index)
+    # (the trailing ``...``: selecting from a 1-d tensor gives a 0-d view, where NumPy would give a scalar copy)
+    return (*(slice(None),) * d, i, Ellipsis)
+
+
+def _select(xp: Any, input: Any, dim: Any, index: Any) -> Any:
+    return input[_select_key(input.shape, dim, index)]
+
+
+def _select_shape(s: Shape, dim: Any, index: Any) -> Shape:
+    d, _ = _select_args(tuple(s), dim, index)
+    return (*s[:d], *s[d + 1 :])
+
+
+defop(
+    # the gradient goes back through the indexing scatter, whose node is PyTorch's SelectBackwardBackward0
+    name="select", view=True, forward=_select, method="select", saves="none",
+    shape=_select_shape, dtype=same_dtype,
+    vjp=(lambda g, out, x, dim, index: scatter_back(g, _select_key(x.shape, dim, index), x.shape),),
+    grad_fn="SelectBackward0",
+    doc="A view of the slice at index along dim, without that dim (index and dim may be negative).",
+)
+
+
+def _diagonal_dims(ndim: int, offset: Any, dim1: Any, dim2: Any) -> tuple[int, int, int]:
+    """``diagonal``'s (offset, dim1, dim2), checked and wrapped, with PyTorch's words."""
+    offset = int_argument(offset, "diagonal", "offset", 2)
+    dim1 = int_argument(dim1, "diagonal", "dim1", 3)
+    dim2 = int_argument(dim2, "diagonal", "dim2", 4)
+    d1, d2 = normalize_dim(dim1, ndim), normalize_dim(dim2, ndim)
+    if d1 == d2:
+        raise ShapeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    return offset, d1, d2
+
+
+def diagonal_shape(shape: Shape, offset: Any = 0, dim1: Any = 0, dim2: Any = 1) -> Shape:
+    k, d1, d2 = _diagonal_dims(len(shape), offset, dim1, dim2)
+    n = max(0, min(shape[d1], shape[d2] - k) if k >= 0 else min(shape[d1] + k, shape[d2]))
+    return (*(s for i, s in enumerate(shape) if i not in (d1, d2)), n)
+
+
+def _diagonal_view(xp: Any, a: Any, offset: int, d1: int, d2: int) -> Any:
+    out = xp.diagonal(a, offset, d1, d2)
+    if not getattr(out.flags, "writeable", True) and a.flags.writeable:
+        # NumPy's diagonal is a read-only view of writable memory; PyTorch's is a view to write through
+        out.flags.writeable = True
+    return out
+
+
+def _diagonal(xp: Any, input: Any, offset: Any = 0, dim1: Any = 0, dim2: Any = 1) -> Any:
+    return _diagonal_view(xp, input, *_diagonal_dims(input.ndim, offset, dim1, dim2))
+
+
+def _diagonal_grad(g: Any, out: Any, x: Any, offset: Any, dim1: Any, dim2: Any) -> Any:
+    k, d1, d2 = _diagonal_dims(len(x.shape), offset, dim1, dim2)
+    return call(REGISTRY["_diagonal_backward"], (g,), {"shape": tuple(x.shape), "offset": k, "dim1": d1, "dim2": d2})
+
+
+defop(
+    name="diagonal", view=True, forward=_diagonal, method="diagonal", saves="none",
+    shape=diagonal_shape, dtype=same_dtype, vjp=(_diagonal_grad,), grad_fn="DiagonalBackward0",
+    doc="A view of the diagonal of dims dim1, dim2 (above it for offset > 0, below for < 0), as the last dim.",
+)
+
+
+def _diagonal_backward(xp: Any, grad: Any, shape: Shape, offset: int, dim1: int, dim2: int) -> Any:
+    out = xp.zeros(tuple(shape), dtype=grad.dtype)
+    _diagonal_view(xp, out, offset, dim1, dim2)[...] = grad
+    return out
+
+
+defop(
+    # PyTorch's diagonal_backward: its own node, whose derivative is a diagonal again
+    name="_diagonal_backward", forward=_diagonal_backward, inputs=("grad",), namespace="tensor", saves="none",
+    shape=lambda g, shape, offset, dim1, dim2: tuple(shape), dtype=same_dtype,
+    vjp=(lambda gg, out, g, shape, offset, dim1, dim2: gg.diagonal(offset, dim1, dim2),),
+    grad_fn="DiagonalBackwardBackward0",
+    doc="The gradient of diagonal: grad written on that diagonal of zeros of the input's shape.",
+)
+
+
+def _swap_dims(opname: str, names: tuple[str, str], ndim: int, dim0: Any, dim1: Any) -> tuple[int, int]:
+    return (normalize_dim(int_argument(dim0, opname, names[0], 2), ndim),
+            normalize_dim(int_argument(dim1, opname, names[1], 3), ndim))
+
+
+def _swapped(shape: Shape, d0: int, d1: int) -> Shape:
+    out = list(shape)
+    if out:
+        out[d0], out[d1] = out[d1], out[d0]
+    return tuple(out)
+
+
+def _swapaxes(xp: Any, input: Any, axis0: Any, axis1: Any) -> Any:
+    d0, d1 = _swap_dims("swapaxes", ("axis0", "axis1"), input.ndim, axis0, axis1)
+    return xp.swapaxes(input, d0, d1) if input.ndim else input
+
+
+def _swapdims(xp: Any, input: Any, dim0: Any, dim1: Any) -> Any:
+    d0, d1 = _swap_dims("swapdims", ("dim0", "dim1"), input.ndim, dim0, dim1)
+    return xp.swapaxes(input, d0, d1) if input.ndim else input
+
+
+# PyTorch's swapaxes and swapdims are transpose under NumPy's and its own parameter names
+defop(
+    name="swapaxes", view=True, forward=_swapaxes, method="swapaxes", saves="none", dtype=same_dtype,
+    shape=lambda s, axis0, axis1: _swapped(tuple(s), *_swap_dims("swapaxes", ("axis0", "axis1"), len(s), axis0,
+                                                                 axis1)),
+    vjp=(lambda g, out, x, axis0, axis1: g.transpose(axis0, axis1),), grad_fn="TransposeBackward0",
+    doc="A view with dims axis0 and axis1 swapped (transpose).",
+)
+defop(
+    name="swapdims", view=True, forward=_swapdims, method="swapdims", saves="none", dtype=same_dtype,
+    shape=lambda s, dim0, dim1: _swapped(tuple(s), *_swap_dims("swapdims", ("dim0", "dim1"), len(s), dim0, dim1)),
+    vjp=(lambda g, out, x, dim0, dim1: g.transpose(dim0, dim1),), grad_fn="TransposeBackward0",
+    doc="A view with dims dim0 and dim1 swapped (transpose).",
+)
+
+
+def _movedim_perm(ndim: int, source: Any, destination: Any) -> tuple[int, ...]:
+    """The permutation ``movedim`` makes: each source dim at its destination, the others in order."""
+    src, dst = as_index(source), as_index(destination)
+    sources: Shape
+    destinations: Shape
+    if src is not None and dst is not None:  # PyTorch's (int source, int destination) overload
+        sources, destinations = (src,), (dst,)
+    elif isinstance(source, (list, tuple)) and isinstance(destination, (list, tuple)):
+        sources = ints_argument(source, "movedim", "source")
+        destinations = ints_argument(destination, "movedim", "destination")
+    else:  # (``call`` words it from the entry's overloads, as PyTorch's parser)
+        raise NoOverloadError("movedim() received an invalid combination of arguments")
+    if len(sources) != len(destinations):
+        raise ShapeError(
+            f"movedim: Invalid source or destination dims: source ({_fmt(sources)} dims) should contain the same "
+            f"number of dims as destination ({_fmt(destinations)} dims)"
+        )
+    wrapped_src = [normalize_dim(d, ndim) for d in sources]
+    wrapped_dst = [normalize_dim(d, ndim) for d in destinations]
+    for name, given, wrapped in (("source", sources, wrapped_src), ("destination", destinations, wrapped_dst)):
+        if len(set(wrapped)) != len(wrapped):
+            raise ShapeError(f"movedim: repeated dim in `{name}` ({_fmt(given)})")
+    if not ndim:
+        return ()
+    order: list[int | None] = [None] * ndim
+    for s, d in zip(wrapped_src, wrapped_dst, strict=True):
+        order[d] = s
+    rest = iter([i for i in range(ndim) if i not in wrapped_src])
+    return tuple(next(rest) if o is None else o for o in order)
+
+
+def _movedim(xp: Any, input: Any, source: Any, destination: Any) -> Any:
+    perm = _movedim_perm(input.ndim, source, destination)
+    return xp.transpose(input, perm) if input.ndim else input[...]
+
+
+def _movedim_grad(g: Any, out: Any, x: Any, source: Any, destination: Any) -> Any:
+    perm = _movedim_perm(len(x.shape), source, destination)
+    inverse = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inverse[p] = i
+    return g.permute(tuple(inverse)) if perm else g
+
+
+defop(
+    # a permute (PermuteBackward0); of a 0-d tensor, an alias (AliasBackward0), as PyTorch's
+    name="movedim", view=True, forward=_movedim, method="movedim", saves="none", aliases=("moveaxis",),
+    overloads=("(Tensor input, int source, int destination)",
+               "(Tensor input, tuple of ints source, tuple of ints destination)"),
+    shape=lambda s, source, destination: tuple(s[p] for p in _movedim_perm(len(s), source, destination)),
+    dtype=same_dtype, vjp=(_movedim_grad,),
+    grad_fn=lambda x, source, destination: "PermuteBackward0" if len(x.shape) else "AliasBackward0",
+    doc="A view with the dims of source moved to destination (ints or tuples), the others kept in order.",
+)
+
+
+def _unflatten_sizes(sizes: Any) -> Shape:
+    """``sizes`` as PyTorch's parser reads a ``SymInt[]`` (its words for an element that is no int)."""
+    if not isinstance(sizes, (list, tuple)):
+        raise ArgumentError(f"unflatten(): argument 'sizes' (position 3) must be tuple of ints, not {type_name(sizes)}")
+    out = []
+    for i, v in enumerate(sizes):
+        index = as_index(v)
+        if index is None:
+            raise ArgumentError(f"unflatten(): argument 'sizes' (position 3) must be tuple of ints, but found element "
+                                f"of type {type_name(v)} at pos {i}")
+        out.append(index)
+    return tuple(out)
+
+
+def unflatten_shape(shape: Shape, dim: Any, sizes: Any) -> Shape:
+    shape = tuple(shape)
+    dim = int_argument(dim, "unflatten", "dim", 2)
+    sizes = _unflatten_sizes(sizes)
+    d = normalize_dim(dim, len(shape))
+    if not sizes:
+        raise ShapeError("unflatten: sizes must be non-empty")
+    if not shape:  # (PyTorch wraps its C++ error, whose words end with a C++ stack trace, not repeated here)
+        raise ShapeError("unflatten got an unexpected error:\nDimension specified as 0 but tensor has no dimensions")
+    try:
+        inferred = infer_shape(sizes, shape[d])
+    except ShapeError as exc:
+        if "is invalid for input of size" in str(exc):
+            raise ShapeError(f"unflatten: Provided sizes {_fmt(sizes)} don't multiply up to the size of dim {d} "
+                             f"({shape[d]}) in the input tensor") from None
+        raise ShapeError(f"unflatten got an unexpected error:\n{exc}") from None
+    return (*shape[:d], *inferred, *shape[d + 1 :])
+
+
+def _unflatten(xp: Any, input: Any, dim: Any, sizes: Any) -> Any:
+    return input.reshape(unflatten_shape(tuple(input.shape), dim, sizes))  # (splitting one dim: always a view)
+
+
+def _unflatten_route(args: tuple[Any, ...], kwargs: dict[str, Any], method: bool) -> None:
+    """PyTorch's ``Tensor.unflatten`` is a Python method that refuses empty sizes before anything else."""
+    sizes = args[2] if len(args) > 2 else kwargs.get("sizes", 1)
+    if method and not sizes:
+        raise ShapeError("unflatten: sizes must be non-empty")
+
+
+defop(
+    name="unflatten", view=True, forward=_unflatten, method="unflatten", saves="none", route=_unflatten_route,
+    shape=unflatten_shape, dtype=same_dtype,
+    vjp=(lambda g, out, x, dim, sizes: _reshape_to(g, x),), fast_vjp=(_reshape_to_fast,), grad_fn="ViewBackward0",
+    doc="A view with dim split into sizes (one of them may be -1).",
 )
 
 
