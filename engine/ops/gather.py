@@ -17,8 +17,9 @@ gradient"). ``take_along_dim`` is PyTorch's composite: with a dim, the input and
 broadcast (but along the dim) and the indices wrap modulo the dim's size (PyTorch 2.13 does so
 and checks no bound there); without one, a gather from the flattened input (``view(-1)``).
 
-A 0-d input or index counts as 1-d of size 1, as in PyTorch. The in-place variants (``scatter_``,
-``scatter_add_``) are not here: ``engine.inplace`` maps each in-place method to its op.
+A 0-d input or index counts as 1-d of size 1, as in PyTorch. The in-place forms (``scatter_``,
+``scatter_add_``) run these entries through ``engine.inplace`` (a number as src positionally: the
+``value=`` keyword is the function's and the method's route, which the in-place path does not take).
 """
 
 from __future__ import annotations

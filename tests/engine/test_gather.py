@@ -445,3 +445,23 @@ STRIDE_SNIPPETS = {
 @pytest.mark.parametrize("name", sorted(STRIDE_SNIPPETS))
 def test_strides_as_pytorch(name: str) -> None:
     assert run_snippet(engine, STRIDE_SNIPPETS[name]) == run_snippet(torch, STRIDE_SNIPPETS[name])
+
+
+# the in-place forms (engine.inplace runs the same entries): values, and recorded on a tensor and through a view
+INPLACE_SNIPPETS = [
+    "x = torch.zeros(2, 3); i = torch.tensor([[0, 1, 2], [2, 0, 1]])\n"
+    "print(x.scatter_(1, i, torch.arange(6.).reshape(2, 3)), x.scatter_(1, i, 5.0))",
+    "x = torch.zeros(2, 3); i = torch.tensor([[0, 0, 2], [2, 0, 1]]); print(x.scatter_add_(1, i, torch.ones(2, 3)))",
+    "w = torch.ones(2, 3, requires_grad=True); x = w * 1; i = torch.tensor([[0, 1, 2], [2, 0, 1]])\n"
+    "s = torch.arange(6.).reshape(2, 3).requires_grad_(); x.scatter_(1, i, s)\n"
+    "(x * torch.arange(6.).reshape(2, 3)).sum().backward(); print(x.grad_fn.name(), w.grad, s.grad)",
+    "w = torch.ones(2, 3, requires_grad=True); x = w * 1; i = torch.tensor([[0, 1, 2], [2, 0, 1]])\n"
+    "x[0].scatter_add_(0, i[0], torch.ones(3)); (x * torch.arange(6.).reshape(2, 3)).sum().backward()\n"
+    "print(x.grad_fn.name(), w.grad)",
+    "w = torch.ones(3, requires_grad=True); w.scatter_(0, torch.tensor([0]), 2.0)",
+]
+
+
+@pytest.mark.parametrize("code", INPLACE_SNIPPETS)
+def test_in_place_scatter_as_pytorch(code: str) -> None:
+    assert run_snippet(engine, code) == run_snippet(torch, code)
