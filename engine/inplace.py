@@ -32,10 +32,11 @@ from . import backend
 from ._bind import operator
 from .autograd import hooks, versions
 from .autograd.grad_mode import STATE, mode, reset_mode, set_mode
-from .dtypes import legacy_type
+from .dtypes import legacy_type, scalar_dtype
 from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, int64_overflow, type_name
 from .ops.creation import fill_scalar
 from .ops.indexing import _index_name as index_name
+from .ops.indexing import _index_put_name as index_put_name
 from .ops.indexing import assignment
 from .ops.registry import REGISTRY, Op, call
 from .ops.strided import strided_index
@@ -298,11 +299,11 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
                             + NO_GRAD_VIEW_MESSAGE.removeprefix("A view was created"))
     if STATE.grad_enabled and (t._rg or (is_tensor and value._rg)):  # recorded: the tensor takes the write's node
         if t._base is None:
-            _write(t, call(REGISTRY["_index_put"], (t, value), {"indices": key}), True)
+            _write(t, _recorded_assignment(t, key, value, source), True)
             return
         step = index_name(t, key)
         _check_view_write(t, None if step in ("IndexBackward0", "AliasBackward0") else step)
-        _write_view(t, call(REGISTRY["_index_put"], (t, value), {"indices": key}))
+        _write_view(t, _recorded_assignment(t, key, value, source))
         return
     if not getattr(data.flags, "writeable", True):
         raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
@@ -312,6 +313,23 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
         view[adv_key] = source
     else:
         view[...] = source
+
+
+def _recorded_assignment(t: Tensor, key: Any, value: Any, source: Any) -> Tensor:
+    """``t[key] = value``'s result, recorded by the op whose node PyTorch's is: a write of the whole tensor
+    is a copy (``CopyBackwards``) or a fill (``FillBackward3``), which keep nothing; a part of it,
+    ``_index_put`` (``CopySlices``, ``IndexPutBackward0``). ``source``: the value's array, leading 1s dropped."""
+    name = index_put_name(t, value, key)
+    if name == "torch::autograd::CopyBackwards":
+        if isinstance(value, type(t)) and tuple(value.shape) != tuple(source.shape):
+            value = value.reshape(tuple(source.shape))
+        return call(REGISTRY["_copy"], (t, value), {})
+    if name == "FillBackward3":
+        if not isinstance(value, type(t)):  # (PyTorch fills with the number as a 0-d tensor)
+            xp = backend.module_of(t._data)
+            value = type(t)._wrap(xp.asarray(value, dtype=scalar_dtype(value).np), scalar_dtype(value), None)
+        return call(REGISTRY["_fill"], (t, value), {})
+    return call(REGISTRY["_index_put"], (t, value), {"indices": key})
 
 
 def _is_mask(key: Any) -> bool:

@@ -552,7 +552,8 @@ def _index_put_name(x: Any, values: Any, indices: Any) -> str:
         return "torch::autograd::CopySlices"
     if p.adv:
         return "IndexPutBackward0"
-    return "FillBackward3" if not getattr(values, "shape", ()) else "torch::autograd::CopyBackwards"
+    # (a number or 0-d value fills; into a 0-d tensor, or a value with dims, it is copied)
+    return "FillBackward3" if x.shape and not getattr(values, "shape", ()) else "torch::autograd::CopyBackwards"
 
 
 defop(

@@ -477,7 +477,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
             out = np.asarray(out)
         out_np = out_dtype.np
         if out.dtype is not out_np and out.dtype != out_np:
-            out = out.astype(out_np)
+            out = _cast(out, out_np)
         if not x._rg or not grad_enabled or vjp is None:
             t = _wrap(out, out_dtype, None)
         elif not out_dtype.is_floating_point:
@@ -551,7 +551,7 @@ def apply(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         out = np.asarray(out)
     out_np = out_dtype.np
     if out.dtype is not out_np and out.dtype != out_np:
-        out = out.astype(out_np)
+        out = _cast(out, out_np)
     xrg = x._rg
     yrg = yd is not None and y._rg
     if not (xrg or yrg) or not grad_enabled or vjp is None:
@@ -595,6 +595,16 @@ def _big_int(value: int, dt: DType) -> int:
         return value
     wrapped = value & ((1 << bits) - 1)
     return wrapped - (1 << bits) if wrapped >> (bits - 1) else wrapped
+
+
+def _cast(out: Any, out_np: Any) -> Any:
+    """The forward's result in the op's dtype, quietly (1e5 in float16 is inf, as in PyTorch, unwarned)."""
+    token = None if _errstate_get() is QUIET else _errstate_set(QUIET)
+    try:
+        return out.astype(out_np)
+    finally:
+        if token is not None:
+            _errstate_reset(token)
 
 
 def _mark_view(t: Tensor, x: Tensor, grad_enabled: bool) -> None:
@@ -753,7 +763,7 @@ def _apply_general(op: Op, ins: tuple[Any, ...], params: Any) -> Tensor:
         out = xp.asarray(out)
     out_np = out_dtype.np
     if out.dtype is not out_np and out.dtype != out_np:
-        out = out.astype(out_np)
+        out = _cast(out, out_np)
     if not requires or op.vjp is None or not mode()[0]:
         t = _wrap(out, out_dtype, None)
         if op.view:
@@ -885,6 +895,7 @@ def call(op: Op, args: Sequence[Any], kwargs: dict[str, Any], method: bool = Fal
 
 
 _ARG_POSITION = re.compile(r"argument '(\w+)' \(position (\d+)\)")
+_TOO_MANY = re.compile(r"(\w+)\(\) takes (?:from (\d+) to )?(\d+) positional arguments? but (\d+) were given")
 
 
 def reword_for_call(exc: EngineError, op: Op, args: Sequence[Any], kwargs: Any, method: bool) -> None:
@@ -903,6 +914,18 @@ def reword_for_call(exc: EngineError, op: Op, args: Sequence[Any], kwargs: Any, 
         exc.args = (words,)
         return
     message = str(exc)
+    too_many = _TOO_MANY.fullmatch(message)
+    if too_many is not None and too_many.group(1) == op.name:
+        if op.overloads:  # (PyTorch's parser tries each overload: none takes so many)
+            from .overloads import invalid_combination
+
+            exc.args = (invalid_combination(op, args, kwargs, method),)
+        elif method:  # (a method's counts leave out self)
+            low, high, given = (None if g is None else int(g) - 1 for g in too_many.group(2, 3, 4))
+            takes = f"from {low} to {high}" if low is not None else f"{high}"
+            exc.args = (f"{op.name}() takes {takes} positional argument{'' if takes == '1' else 's'} "
+                        f"but {given} were given",)
+        return
     if not message.startswith(f"{op.name}(): argument '"):
         return
     found = _ARG_POSITION.search(message)

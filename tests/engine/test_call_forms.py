@@ -14,6 +14,8 @@ import torch
 
 import engine
 
+from .oracle import run_snippet
+
 CALLS = [
     "torch.logsumexp(x, None)", "torch.logsumexp(x, dim=None)", "x.logsumexp(None)", "x.logsumexp(dim=None)",
     "torch.softmax(x, 'a')", "torch.softmax(x, dim='a')", "x.softmax('a')", "x.softmax(dim='a')",
@@ -154,3 +156,15 @@ def test_python_ints_beyond_int64_as_pytorch(call: str) -> None:
         except (OverflowError, RuntimeError) as exc:
             outcomes.append(("raised", isinstance(exc, OverflowError), str(exc)))
     assert outcomes[1] == outcomes[0]
+
+
+@pytest.mark.parametrize("code", [
+    "torch.ones(2, 3).argmax(0, True, 1)",
+    "torch.argmax(torch.ones(2, 3), 0, True, 1)",
+    "torch.ones(2, 3).select(1, 0, 2)",
+    "torch.ones(2, 3).argmax('a')",
+    "torch.ones(2, 3).select(1)",
+])
+def test_a_methods_argument_counts_leave_out_self(code: str) -> None:
+    """PyTorch's parser counts a method's positional arguments from the one after self."""
+    assert run_snippet(engine, code) == run_snippet(torch, code)

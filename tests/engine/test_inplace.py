@@ -428,3 +428,29 @@ def test_recorded_inplace_gradients_match_finite_differences() -> None:
     eps = 1e-6
     numeric = [(f(v + eps * e) - f(v - eps * e)) / (2 * eps) for e in np.eye(3)]
     np.testing.assert_allclose(x.grad.numpy(), numeric, rtol=1e-7)
+
+
+# x[key] = v over the whole tensor is a copy or a fill, whose nodes keep nothing (a second backward
+# runs, as PyTorch's); over a part, CopySlices / IndexPutBackward0, which refuse it
+@pytest.mark.parametrize("code", [
+    "y[...] = torch.ones(3); y.sum().backward(); y.sum().backward(); print(y.grad_fn.name(), x.grad)",
+    "y[:] = 2.0; y.sum().backward(); y.sum().backward(); print(y.grad_fn.name(), x.grad)",
+    "v = torch.ones(1, 3, requires_grad=True); y[:] = v * 2; y.sum().backward(); print(y.grad_fn.name(), v.grad)",
+    "v = torch.tensor(3., requires_grad=True); y[...] = v; (y * x).sum().backward(); print(y.grad_fn.name(), v.grad)",
+    "y[[0, 1]] = 2.0; y.sum().backward(); y.sum().backward()",
+    "y[0:2] = 2.0; y.sum().backward(); y.sum().backward()",
+    "z = x[0].clone(); z[...] = torch.tensor(2.); print(z.grad_fn.name()); z[...] = 5.0; print(z.grad_fn.name())",
+])
+def test_assignment_nodes_as_pytorch(code: str) -> None:
+    code = "x = torch.ones(3, requires_grad=True); y = x.clone()\n" + code
+    assert run_snippet(engine, code) == run_snippet(torch, code)
+
+
+def test_a_cast_to_the_ops_dtype_overflows_quietly() -> None:
+    """1e5 in float16 is inf, as PyTorch gives it, with no NumPy warning about the cast."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = engine.ones(3, dtype=engine.float16) * 70000
+    assert np.isinf(out.numpy()).all()
