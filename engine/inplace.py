@@ -28,18 +28,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from . import backend
 from ._bind import operator
 from .autograd import hooks, versions
 from .autograd.grad_mode import STATE, mode, reset_mode, set_mode
-from .dtypes import legacy_type, scalar_dtype
+from .dtypes import float16, legacy_type, scalar_dtype
 from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, int64_overflow, type_name
 from .ops.creation import fill_scalar
 from .ops.indexing import _index_name as index_name
 from .ops.indexing import _index_put_name as index_put_name
 from .ops.indexing import assignment
 from .ops.registry import REGISTRY, Op, call
-from .ops.strided import strided_index
+from .ops.strided import address, strided_index
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -55,6 +57,10 @@ NO_GRAD_VIEW_MESSAGE = (
 MULTI_OUTPUT_MESSAGE = (
     " This view is the output of a function that returns multiple views. Such functions do not allow the "
     "output views to be modified inplace. You should replace the inplace operation by an out-of-place one."
+)
+PARTIAL_OVERLAP_MESSAGE = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory "
+    "location. Please clone() the tensor before performing the operation."
 )
 OVERLAP_MESSAGE = (
     "unsupported operation: more than one element of the written-to tensor refers to a single memory "
@@ -81,22 +87,52 @@ OPERATORS = {
 }
 
 
+def _dense(a: Any) -> bool:
+    """PyTorch's is_non_overlapping_and_dense: some order of the dims is row-major without gaps."""
+    expected = a.itemsize
+    for stride, n in sorted((s, n) for s, n in zip(a.strides, a.shape, strict=True) if n != 1):
+        if stride != expected:
+            return False
+        expected *= n
+    return True
+
+
+def partial_overlap(a: Any, b: Any) -> bool:
+    """PyTorch's get_overlap_status(a, b) == PARTIAL: two dense arrays whose memory ranges meet without being
+    the same elements in the same order (where either is not dense, PyTorch does not tell: no)."""
+    if a is b or a.size == 0 or b.size == 0 or not (_dense(a) and _dense(b)):
+        return False
+    a0, b0 = address(a), address(b)
+    a1, b1 = a0 + a.nbytes, b0 + b.nbytes
+    if a0 == b0 and a1 == b1:
+        return a.strides != b.strides
+    return a0 < b1 and b0 < a1
+
+
+def _check_inputs_overlap(data: Any, operands: Any) -> None:
+    for x in operands:
+        if hasattr(x, "_data") and partial_overlap(data, x._data):
+            raise AutogradError(PARTIAL_OVERLAP_MESSAGE)
+
+
 def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
     """``t.<op>_(*args, **kwargs)``: ``op``'s result written into ``t``; returns ``t``."""
     grad_mode = STATE.grad_enabled
+    if grad_mode and t._no_grad_view and t._base is not None and t._base._rg:
+        raise AutogradError(NO_GRAD_VIEW_MESSAGE)  # (its base's graph would not see the write)
     if grad_mode and t._rg and t.grad_fn is None:
         raise AutogradError(LEAF_MESSAGE)
     data = t._data
     if any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape, strict=True)):
         raise AutogradError(OVERLAP_MESSAGE)
-    if grad_mode and t._no_grad_view and t._base is not None and t._base._rg:
-        raise AutogradError(NO_GRAD_VIEW_MESSAGE)  # (its base's graph would not see the write)
+    _check_inputs_overlap(data, (*args, *kwargs.values()))
     records = grad_mode and (t._rg or any(getattr(a, "_rg", False) for a in (*args, *kwargs.values())))
     source = t
     if records:
         if t._base is not None:  # (a view: ``Op.view``)
             _check_view_write(t, None)
-        if op._saves_inputs:  # the derivative reads the old values: the op gets a copy of them
+            source = _view_values(t)
+        elif op._saves_inputs:  # the derivative reads the old values: the op gets a copy of them
             source = type(t)._wrap(data.copy(), t._dtype, t.grad_fn)
             source._rg = t._rg
     result = call(op, (source, *args), kwargs, True)
@@ -128,6 +164,24 @@ def _check_view_write(t: Tensor, step: str | None) -> None:
         raise AutogradError(first + MULTI_OUTPUT_MESSAGE)
 
 
+def _view_values(t: Tensor) -> Tensor:
+    """View ``t``'s values read from its base (a copy, ``AsStridedBackward0``): what a recorded write through
+    it computes from, as PyTorch's CopySlices reads them, so the view's own node (and hooks on it) is
+    not on the gradient's way."""
+    base = t._base
+    assert base is not None
+    return call(REGISTRY["_as_strided"], (base,), {"index": _index_in_base(t)})
+
+
+def _index_in_base(t: Tensor) -> Any:
+    base = t._base
+    assert base is not None
+    index = strided_index(base._data, t._data)
+    if index is None:  # (every view the engine makes lies on its base's elements)
+        raise UnsupportedError("an in-place operation on this view cannot be recorded")
+    return index
+
+
 def _write_view(t: Tensor, result: Tensor) -> None:
     """A recorded in-place result written through view ``t``: its base takes ``CopySlices`` (its old
     values with ``result`` where ``t`` reads), and ``t`` and the base's other views read the base's
@@ -135,10 +189,7 @@ def _write_view(t: Tensor, result: Tensor) -> None:
     base = t._base
     assert base is not None
     result = _checked(t, result, True)
-    index = strided_index(base._data, t._data)
-    if index is None:  # (every view the engine makes lies on its base's elements)
-        raise UnsupportedError("an in-place operation on this view cannot be recorded")
-    _write(base, call(REGISTRY["_copy_slices"], (base, result), {"index": index}), True)
+    _write(base, call(REGISTRY["_copy_slices"], (base, result), {"index": _index_in_base(t)}), True)
     node = result.grad_fn
     if node is not None and node._out is result._data:  # what the op's node saved is now t's memory
         node._out = t._data
@@ -269,11 +320,12 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
         overflow = int64_overflow(value)
         if overflow is not None:
             raise overflow
-        fill_scalar(value, t._dtype)  # (PyTorch's overflow words: NaN into int64, 1e40 into float32)
+        if t._dtype is not float16:  # (float16 takes 1e40 as inf, as PyTorch's does)
+            fill_scalar(value, t._dtype)  # (PyTorch's overflow words: NaN into int64, 1e40 into float32)
     data = t._data
     view, adv_key, target = assignment(backend.module_of(data), data, key)
     advanced = adv_key is not None
-    leaf = STATE.grad_enabled and t._rg and t.grad_fn is None
+    leaf = STATE.grad_enabled and t._rg and t.grad_fn is None and not t._no_grad_view
     if leaf and advanced:
         raise AutogradError(VIEW_OF_LEAF_MESSAGE)
     source: Any = value
@@ -289,6 +341,8 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
                 f"destination and {value.dtype._short} for the source."
             )
         source = source.reshape(shape)
+    if is_tensor and partial_overlap(data if advanced else view, value._data):
+        raise AutogradError(PARTIAL_OVERLAP_MESSAGE)
     if leaf:
         raise AutogradError(VIEW_OF_LEAF_MESSAGE)  # (PyTorch writes through a view of it)
     if STATE.grad_enabled and t._no_grad_view and t._base is not None and t._base._rg:
@@ -303,16 +357,17 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
             return
         step = index_name(t, key)
         _check_view_write(t, None if step in ("IndexBackward0", "AliasBackward0") else step)
-        _write_view(t, _recorded_assignment(t, key, value, source))
+        _write_view(t, _recorded_assignment(_view_values(t), key, value, source))
         return
     if not getattr(data.flags, "writeable", True):
         raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
     versions.written(t)
     _rebase_untracked(t)
-    if advanced:
-        view[adv_key] = source
-    else:
-        view[...] = source
+    with np.errstate(over="ignore"):  # (a number past float16's range is inf there, quietly)
+        if advanced:
+            view[adv_key] = source
+        else:
+            view[...] = source
 
 
 def _recorded_assignment(t: Tensor, key: Any, value: Any, source: Any) -> Tensor:

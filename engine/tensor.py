@@ -252,7 +252,14 @@ class Tensor:
         return versions.version(self)
 
     def detach_(self) -> Tensor:
-        """Detach this tensor from the graph in place (it becomes a leaf)."""
+        """Detach this tensor from the graph in place (it becomes a leaf); a view refuses, as in PyTorch."""
+        if self._base is not None:
+            raise AutogradError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) "
+                "for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and "
+                "hence detach_() cannot be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution."
+            )
         self.grad_fn = None
         self._rg = False
         self._retains_grad = False

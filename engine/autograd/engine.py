@@ -509,7 +509,8 @@ def _write_grads(reached: dict[int, list[Any]], retained: list[tuple[Tensor, Any
         _accumulate_into(t, g, create_graph)
     if accumulate:
         for t, g in reached.values():
-            if t._rg or t.grad_fn is not None:  # (a leaf set to requires_grad=False since: none, as PyTorch)
+            # (none for a leaf set to requires_grad=False since, nor for a view made under no_grad: as PyTorch)
+            if (t._rg or t.grad_fn is not None) and not t._no_grad_view:
                 if t._backward_hooks and t.grad_fn is None:  # (a leaf's hooks: a non-leaf's ran at its node)
                     g = run_hooks(t, g)
                 _accumulate_into(t, g, create_graph)

@@ -620,9 +620,10 @@ def _mark_view(t: Tensor, x: Tensor, grad_enabled: bool) -> None:
             t._multi_output = ""
         if grad_enabled:
             register_view(x if root is None else root, t)
-        else:
+        else:  # (it requires grad as its base does, as PyTorch's, but no gradient reaches it: autograd.engine)
             t._base = x if root is None else root
             t._no_grad_view = True
+            t._rg = x._rg
 
 
 def register_view(base: Tensor, t: Tensor) -> None:

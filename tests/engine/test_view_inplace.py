@@ -481,3 +481,36 @@ def test_strided_index_reads_where_the_view_reads(base: np.ndarray, view: Any) -
 def test_strided_index_of_memory_elsewhere_is_none() -> None:
     assert strided_index(_BASE, np.arange(3.0)) is None
     assert strided_index(_BASE, _BASE.reshape(-1).view(np.int64)) is None  # (another dtype)
+
+
+# what an audit against PyTorch found after CopySlices landed: overlapping operands, float16 writes,
+# detach_ on views, hooks on a view's old node, views made under no_grad
+AUDIT_SNIPPETS = [
+    "a = torch.arange(6.); a[1:].add_(a[:5])",
+    "a = torch.arange(6.); a[::2].add_(a[1::2]); a[:3].add_(a[3:]); a.add_(a); print(a)",
+    "a = torch.arange(6.); a[1:] = a[:5]",
+    "a = torch.arange(6.); a[:3] = a[3:]; print(a)",
+    "a = torch.arange(6.); a[[1, 2]] = a[:2]",
+    "a = torch.arange(4.); a.view(2, 2).copy_(a.view(2, 2).t())",
+    "a = torch.arange(6.); a[1:].clamp_(min=a[:5])",
+    "a = torch.arange(6.); a[1:].mul_(a[:5].clone()); print(a)",
+    "y = x * 1; y.view(-1)[1:].add_(y.view(-1)[:5])",
+    "h = torch.tensor([1., 2.], dtype=torch.float16); h[0] = 1e40; h[1] = -70000; print(h)",
+    "h = torch.tensor([1., 2.], dtype=torch.float16); h[0] = torch.tensor(1e6); print(h)",
+    "f = torch.tensor([1., 2.]); f[0] = 1e300",
+    "y = x * 1; y[0].detach_()",
+    "torch.arange(4.)[1:].detach_()",
+    "y = x * 2; v = y[1]; h = []; v.register_hook(lambda g: h.append(g.clone()))\n"
+    "v.mul_(3); (y * k).sum().backward(); print(h, x.grad)",
+    "with torch.no_grad():\n    v = x[1]; w = x.view(6); u = x.unsqueeze(0)\n"
+    "print(v.requires_grad, v.is_leaf, node(v), w.requires_grad, u.requires_grad, (v * 2).requires_grad)",
+    "with torch.no_grad():\n    v = x.view(3, 2)\n(v * 2).sum().backward(); print(x.grad, v.grad, node(v * 2))",
+    "y = x * 1\nwith torch.no_grad():\n    w = y[1:]\nprint(w.requires_grad, w.is_leaf); w.mul_(2)",
+    "with torch.no_grad():\n    v = x[1:]\nv[0] = 2.",
+    "p = torch.arange(4.)\nwith torch.no_grad():\n    q = p[1:]\nprint(q.requires_grad)",
+]
+
+
+@pytest.mark.parametrize("code", [case(f"audit-{i}", code) for i, code in enumerate(AUDIT_SNIPPETS)])
+def test_audit_findings_as_pytorch(code: str) -> None:
+    assert run_snippet(engine, code) == run_snippet(torch, code)
