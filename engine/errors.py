@@ -101,6 +101,10 @@ class DimTypeError(ArgumentError):
             super().__init__(unpack_failure("dim", element, got))
 
 
+class ArgumentRuntimeError(ArgumentError, RuntimeError):
+    """A bad argument value PyTorch rejects with RuntimeError (an ArgumentError to the service)."""
+
+
 class NoOverloadError(ArgumentError):
     """Arguments that fit none of the op's overloads: ``call`` lists them as PyTorch's parser does
     ("received an invalid combination of arguments"), from the op's ``overloads``."""

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import dtypes
 from .._warnings import warn as _warn
-from ..errors import ArgumentError, AutogradError, DTypeNotImplementedError, type_name
+from ..errors import ArgumentError, ArgumentRuntimeError, AutogradError, DTypeNotImplementedError, type_name
 from ._helpers import as_index, floating_only, normalize_dim, same_shape
 from .registry import REGISTRY, call, defop
 
@@ -24,10 +24,6 @@ SQRT1_2 = 1.0 / math.sqrt(2.0)
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 GELU_BETA = math.sqrt(2.0 / math.pi)  # PyTorch's kBeta = M_SQRT2 * M_2_SQRTPI * 0.5
 GELU_KAPPA = 0.044715
-
-
-class ArgumentRuntimeError(ArgumentError, RuntimeError):
-    """A bad argument value PyTorch rejects with RuntimeError (an ArgumentError to the service)."""
 
 
 def _op(name: str, *args: Any, **kwargs: Any) -> Any:

@@ -18,9 +18,17 @@ import numpy as np
 from .._warnings import warn as _warn
 from ..autograd.grad_mode import STATE
 from ..dtypes import promote_types
-from ..errors import AutogradError, DTypeError, DTypeNotImplementedError, IndexError_, ShapeError, ValueError_
+from ..errors import (
+    ArgumentRuntimeError,
+    AutogradError,
+    DTypeError,
+    DTypeNotImplementedError,
+    IndexError_,
+    ShapeError,
+    ValueError_,
+)
 from ._helpers import broadcast_shapes, normalize_dim, sum_to
-from .activations import ArgumentRuntimeError, _softmax_dtype
+from .activations import _softmax_dtype
 from .registry import REGISTRY, call, defop
 from .shape import expand_shape
 

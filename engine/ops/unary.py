@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..dtypes import bool_, float16, float32, float_result, result_type
-from ..errors import ArgumentError, DTypeError, DTypeNotImplementedError, type_name
+from ..errors import ArgumentError, ArgumentRuntimeError, DTypeError, DTypeNotImplementedError, type_name
 from ._helpers import as_index, broadcast_shapes, promote, same_shape
 from .creation import check_scalar_fits
 from .registry import REGISTRY, call, defop
@@ -371,7 +371,7 @@ def _as_number(b: Any) -> Any:
 
 def _clamp_dtype(input: Any, min: Any = None, max: Any = None) -> tuple[Any, Any]:
     if min is None and max is None:
-        raise ArgumentError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        raise ArgumentRuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     scalar_form = _clamp_scalar_form(min, max)
     bounds = [b for b in (min, max) if b is not None]
     if scalar_form and any(_is_tensor(b) for b in bounds):

@@ -251,3 +251,11 @@ def test_tanh_derivative_rounds_as_pytorchs_kernel(dtype: str) -> None:
     mine = call(REGISTRY["_tanh_backward"], (engine.tensor(g), engine.tensor(y)), {}).numpy()
     theirs = torch.ops.aten.tanh_backward(torch.tensor(g), torch.tensor(y)).numpy()
     np.testing.assert_array_equal(mine, theirs)
+
+
+def test_clamp_without_bounds_is_a_runtime_error() -> None:
+    """PyTorch raises RuntimeError here (the engine's error is also an ArgumentError, for the service)."""
+    with pytest.raises(RuntimeError, match="torch.clamp: At least one of 'min' or 'max' must not be None"):
+        engine.clamp(engine.ones(2))
+    with pytest.raises(RuntimeError, match="At least one of"):
+        torch.clamp(torch.ones(2))
