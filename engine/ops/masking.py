@@ -1,12 +1,13 @@
-"""Masks and tests of values: isnan, isinf, isfinite, masked_fill, argmax, argmin, any, all, equal.
+"""Masks and tests of values: isnan, isinf, isfinite, masked_fill, argmax, argmin, any, all, equal,
+isclose, allclose.
 
 ``masked_fill`` is the one differentiable op here: ``MaskedFillBackward0`` for a number value,
 ``MaskedFillBackward1`` for a 0-d tensor value (which gets the sum of the gradient where the mask
 holds, as PyTorch's ``masked_fill_backward``); its input gets the gradient with zeros where the
 mask holds. Both rules are engine ops, so second derivatives follow. As PyTorch's out-of-place
 ``masked_fill`` does, the mask and the input broadcast together (a mask with more dims widens the
-result). The others return bool or int64 tensors and never require grad; ``equal`` returns a
-Python bool.
+result). The others return bool or int64 tensors and never require grad; ``equal`` and ``allclose``
+return a Python bool (``isclose`` follows PyTorch's formula step for step, in the inputs' dtype).
 """
 
 from __future__ import annotations
@@ -15,9 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from ..dtypes import bool_, from_numpy_dtype, int64, promote_types
+from ..dtypes import bool_, from_numpy_dtype, get_default_dtype, int64, promote_types
 from ..dtypes import dtype as DType
-from ..errors import ArgumentError, DimTypeError, DTypeError, IndexError_, NoOverloadError, ShapeError, type_name
+from ..errors import (
+    ArgumentError,
+    ArgumentRuntimeError,
+    DimTypeError,
+    DTypeError,
+    IndexError_,
+    NoOverloadError,
+    ShapeError,
+    type_name,
+)
 from ._helpers import as_index, broadcast_shapes, normalize_dim, normalize_dims, numel, reduced_shape, same_shape
 from .creation import _CPP_NAME, fill_scalar
 from .registry import REGISTRY, call, defop
@@ -270,4 +280,68 @@ defop(
     doc="Whether input and other have the same shape and the same values (compared in the promoted dtype; "
     "NaN is never equal); a Python bool (a 0-d bool tensor through the service).",
     flops=lambda a, b: float(numel(a)),
+)
+
+
+# -- isclose, allclose ---------------------------------------------------------------------------
+
+def _isclose_dtype(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                   equal_nan: bool = False, *, opname: str = "isclose") -> tuple[None, DType]:
+    for position, (arg, x) in enumerate((("input", input), ("other", other)), 1):
+        if not _is_tensor(x):
+            raise ArgumentError(
+                f"{opname}(): argument '{arg}' (position {position}) must be Tensor, not {type_name(x)}"
+            )
+    if input.dtype is not other.dtype:  # (no promotion: PyTorch's words name the two types)
+        raise DTypeError(f"{input.dtype._short} did not match {other.dtype._short}")
+    for name, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise ArgumentRuntimeError(f"{name} must be greater than or equal to zero, but got {value:g}")
+    return None, bool_
+
+
+def _isclose(xp: Any, input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> Any:
+    """PyTorch's formula, step for step in the inputs' dtype (bool and integers in the default float):
+    equal, or (NaN with NaN under equal_nan), or a finite |input - other| <= atol + |rtol * other|."""
+    close = input == other
+    floating = input.dtype.kind == "f"
+    if equal_nan and floating:
+        close |= xp.isnan(input) & xp.isnan(other)
+    if rtol == 0 and atol == 0:
+        return close
+    a, b = (input, other) if floating else (input.astype(get_default_dtype().np), other.astype(get_default_dtype().np))
+    t = a.dtype.type
+    allowed = t(atol) + xp.abs(t(rtol) * b)
+    actual = xp.abs(a - b)
+    return close | (xp.isfinite(actual) & (actual <= allowed))
+
+
+def _isclose_shape(a: Any, b: Any, **_: Any) -> Any:
+    return broadcast_shapes(a, b)
+
+
+defop(
+    name="isclose", forward=_isclose, inputs=("input", "other"), method="isclose", shape=_isclose_shape,
+    dtype=_isclose_dtype, vjp=None, grad_fn="", saves="none",
+    doc="Whether each input element is within atol + rtol * |other| of other's (NaNs close with equal_nan).",
+)
+
+
+def _allclose_dtype(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                    equal_nan: bool = False) -> tuple[None, DType]:
+    return _isclose_dtype(input, other, rtol, atol, equal_nan, opname="allclose")
+
+
+def _allclose(xp: Any, input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+              equal_nan: bool = False) -> Any:
+    return xp.asarray(bool(_isclose(xp, input, other, rtol, atol, equal_nan).all()))
+
+
+defop(
+    name="allclose", forward=_allclose, inputs=("input", "other"), method="allclose",
+    shape=lambda a, b, **_: (broadcast_shapes(a, b), ())[1], dtype=_allclose_dtype, vjp=None, grad_fn="",
+    saves="none", python_result=_python_bool,
+    doc="Whether every element of input is close to other's (isclose); a Python bool (a 0-d tensor through "
+    "the service).",
 )

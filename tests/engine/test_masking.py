@@ -19,7 +19,7 @@ import engine
 from engine.autograd import gradcheck, gradgradcheck
 from engine.ops.registry import REGISTRY, call
 
-from .oracle import FLOATS, UNARY_SHAPES, T, assert_close, check
+from .oracle import FLOATS, UNARY_SHAPES, T, assert_close, check, run_snippet
 
 SPECIALS = [0.0, -0.0, 1.5, -2.0, math.nan, math.inf, -math.inf, 3.0, math.nan, 1.5]
 ALL_DTYPES = ["float64", "float32", "float16", "int64", "int32", "bool"]
@@ -598,3 +598,34 @@ def test_public_surface(name: str) -> None:
     assert callable(getattr(engine, name)) and callable(getattr(engine.Tensor, name))
     assert op.differentiable == (name == "masked_fill")
     assert getattr(engine, name).__doc__.startswith(op.signature())
+
+
+ISCLOSE_SNIPPETS = [
+    "print(torch.isclose(a, b), torch.isclose(a, b, equal_nan=True), a.isclose(b, 0.1), torch.isclose(a, b, 0, 0))",
+    "print(torch.allclose(a, b), a.allclose(b, rtol=0.1), a.allclose(b, 0.1, 0, True), type(torch.allclose(a, a)))",
+    "print(torch.isclose(a.double(), b.double(), atol=1e-3), torch.isclose(a.half(), b.half()))",
+    "print(torch.isclose(torch.tensor([1, 2]), torch.tensor([1, 3])), torch.isclose(torch.tensor([1, 2]), "
+    "torch.tensor([1, 3]), atol=1))",
+    "print(torch.isclose(torch.tensor([True, False]), torch.tensor([True, True])))",
+    "print(torch.isclose(torch.tensor(1.), torch.tensor([1., 2.])), torch.allclose(torch.ones(2, 3), torch.ones(3)))",
+    "print(torch.isclose(a.requires_grad_(), b))",
+    "torch.isclose(a, b.double())",
+    "torch.isclose(torch.tensor([1, 2]), torch.tensor([1., 3.]))",
+    "torch.isclose(a, torch.ones(3))",
+    "torch.isclose(a, 1.0)",
+    "torch.allclose(a, 3)",
+]
+
+
+@pytest.mark.parametrize("code", ISCLOSE_SNIPPETS)
+def test_isclose_and_allclose_as_pytorch(code: str) -> None:
+    """PyTorch's formula (|a - b| <= atol + |rtol * b|, finite; equal infinities close; NaN by equal_nan)
+    in the inputs' dtype, its refusals of mixed dtypes and non-tensors."""
+    code = ("a = torch.tensor([1., float('nan'), float('inf'), 2., -float('inf'), 0.])\n"
+            "b = torch.tensor([1.00001, float('nan'), float('inf'), 2.1, float('inf'), 1e-9])\n" + code)
+    assert run_snippet(engine, code) == run_snippet(torch, code)
+
+
+def test_isclose_refuses_a_negative_tolerance_as_a_runtime_error() -> None:
+    with pytest.raises(RuntimeError, match="rtol must be greater than or equal to zero, but got -1"):
+        engine.isclose(engine.ones(2), engine.ones(2), rtol=-1)
