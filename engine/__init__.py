@@ -12,7 +12,7 @@ from . import inplace as _inplace
 from . import ops as _ops  # noqa: F401 - imported for its registrations (every op)
 from ._bind import attach_methods, public_functions
 from ._compiled import COMPILED, build_info, warn_if_stale
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
 from .backend import device
 from .creation import (
     Generator,
@@ -89,7 +89,8 @@ __all__ = [
     "empty_like",
     "enable_grad", "eye",
     "float16", "float32", "float64", "from_numpy", "full", "full_like", "get_default_dtype",
-    "initial_seed", "int32", "int64", "is_grad_enabled", "is_tensor", "linspace", "manual_seed", "nn",
+    "inference_mode", "initial_seed", "int32", "int64", "is_grad_enabled", "is_inference_mode_enabled",
+    "is_tensor", "linspace", "manual_seed", "nn",
     "no_grad", "numel", "ones", "ones_like", "positive", "promote_types", "rand", "rand_like", "randn",
     "randn_like", "result_type", "set_default_dtype", "set_grad_enabled", "set_printoptions", "tensor",
     "zeros", "zeros_like",

@@ -2,11 +2,18 @@
 
 from . import functional
 from .engine import backward, grad
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import gradcheck, gradgradcheck
 from .node import Node as Function
 
 __all__ = [
-    "Function", "backward", "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck", "is_grad_enabled",
-    "no_grad", "set_grad_enabled",
+    "Function", "backward", "enable_grad", "functional", "grad", "gradcheck", "gradgradcheck", "inference_mode",
+    "is_grad_enabled", "is_inference_mode_enabled", "no_grad", "set_grad_enabled",
 ]

@@ -208,3 +208,48 @@ class set_grad_enabled:  # noqa: N801 - named as torch.set_grad_enabled
 
     def clone(self) -> set_grad_enabled:
         return type(self)(self.enabled)
+
+
+# whether an inference_mode block is in force (its own context variable: no op reads it)
+_INFERENCE: ContextVar[bool] = ContextVar("engine_inference_mode", default=False)
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an ``inference_mode`` block is in force in this thread (or asyncio task)."""
+    return _INFERENCE.get()
+
+
+class inference_mode:  # noqa: N801 - named as torch.inference_mode
+    """PyTorch's inference mode, as far as the engine carries it: grad mode off inside (``mode=False``:
+    on, and inference mode off), restored on leaving; a context manager and a decorator
+    (``@inference_mode``, ``@inference_mode()``). Tensors made inside are ordinary tensors: PyTorch's
+    refusals of using them later in a recorded graph ("Inference tensors cannot be saved for backward")
+    are not carried, nor ``Tensor.is_inference()``.
+    """
+
+    def __new__(cls, mode: Any = True) -> Any:
+        if callable(mode):  # (``@inference_mode`` without parentheses decorates directly)
+            return cls()(mode)
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = mode
+        self._prev: list[tuple[bool, Any]] = []
+
+    def __enter__(self) -> None:
+        self._prev.append((STATE.grad_enabled, _INFERENCE.set(bool(self.mode))))
+        STATE.grad_enabled = not self.mode
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        grad_enabled, token = self._prev.pop()
+        _INFERENCE.reset(token)
+        STATE.grad_enabled = grad_enabled
+
+    def __call__(self, fn: F) -> F:
+        mode = self.mode
+        return _decorate(lambda: inference_mode(mode), fn)
+
+    def clone(self) -> inference_mode:
+        return type(self)(self.mode)

@@ -23,6 +23,8 @@ import torch
 
 import engine
 
+from .oracle import run_snippet
+
 LIBS = (engine, torch)
 _TRIGGERED = re.compile(r" \(Triggered internally at [^)]*\)\.?$", re.S)
 _BUILTIN_ERRORS = (TypeError, ValueError, IndexError, NotImplementedError, AttributeError, RuntimeError)
@@ -1027,3 +1029,40 @@ def test_gradient_stealing_is_calibrated() -> None:
     (x * 3).sum().backward()
     grad = x.grad
     assert grad is not None and grad._data.flags.owndata
+
+
+def test_inference_mode_as_pytorch() -> None:
+    """inference_mode switches grad mode off (mode=False: on) and says so, nested, as a decorator with and
+    without parentheses, over a generator, and restores both on leaving (an exception too)."""
+    code = '''
+x = torch.ones(2, requires_grad=True)
+with torch.inference_mode():
+    y = x * 2
+    print(y.requires_grad, torch.is_inference_mode_enabled(), torch.is_grad_enabled())
+    with torch.inference_mode(False):
+        print(torch.is_grad_enabled(), torch.is_inference_mode_enabled())
+    with torch.enable_grad():
+        print(torch.is_grad_enabled(), torch.is_inference_mode_enabled())
+    print(torch.is_grad_enabled(), torch.is_inference_mode_enabled())
+print(torch.is_inference_mode_enabled(), torch.is_grad_enabled())
+with torch.no_grad():
+    with torch.inference_mode(False):
+        print(torch.is_grad_enabled(), torch.is_inference_mode_enabled())
+@torch.inference_mode
+def f(): return torch.is_grad_enabled(), torch.is_inference_mode_enabled()
+@torch.inference_mode()
+def g(): return torch.is_grad_enabled(), torch.is_inference_mode_enabled()
+@torch.inference_mode(False)
+def h(): return torch.is_grad_enabled(), torch.is_inference_mode_enabled()
+@torch.inference_mode()
+def gen():
+    yield torch.is_grad_enabled(); yield torch.is_inference_mode_enabled()
+print(f(), g(), h(), list(gen()), torch.is_grad_enabled())
+try:
+    with torch.inference_mode():
+        raise ValueError("x")
+except ValueError:
+    pass
+print(torch.is_grad_enabled(), torch.is_inference_mode_enabled())
+'''
+    assert run_snippet(engine, code) == run_snippet(torch, code)
