@@ -516,6 +516,10 @@ class Tensor:
             raise IndexError_(f"Dimension specified as {dim} but tensor has no dimensions")
         return strides[normalize_dim(dim, a.ndim)]
 
+    def _is_view(self) -> builtins.bool:
+        """Whether this tensor is a view of another (shares its memory: ``_base``), as PyTorch's."""
+        return self._base is not None
+
     def storage_offset(self) -> builtins.int:
         """Where a view starts in its base's memory, in elements (0 for a tensor that is no view)."""
         base = self._base

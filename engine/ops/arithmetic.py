@@ -488,6 +488,33 @@ defop(
 )
 
 
+# -- fmax / fmin: NaN loses; a tie sends the whole gradient to input (PyTorch's derivatives.yaml) -----
+
+def _fmax_grad(sign: int) -> Any:
+    def input_wins(a: Any, b: Any) -> Any:
+        return ((a >= b) if sign > 0 else (a <= b)).logical_or(b.isnan())
+
+    def input_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
+        return _where(input_wins(a, b), g, 0)
+
+    def other_rule(g: Any, out: Any, a: Any, b: Any) -> Any:
+        return _where(input_wins(a, b), 0, g)
+
+    return (input_rule, other_rule)
+
+
+defop(
+    name="fmax", forward=lambda xp, input, other: xp.fmax(input, other), inputs=BINARY,  # noqa: A006
+    method="fmax", shape=broadcast_shapes, dtype=promote, vjp=_fmax_grad(1), grad_fn="FmaxBackward0",
+    doc="Elementwise maximum of two tensors where a NaN loses to a number (NaN only where both are).",
+)
+defop(
+    name="fmin", forward=lambda xp, input, other: xp.fmin(input, other), inputs=BINARY,  # noqa: A006
+    method="fmin", shape=broadcast_shapes, dtype=promote, vjp=_fmax_grad(-1), grad_fn="FminBackward0",
+    doc="Elementwise minimum of two tensors where a NaN loses to a number (NaN only where both are).",
+)
+
+
 # -- remainder / floor_divide (what % and // run) ------------------------------------------
 
 def _integral_division_dtype(kernel: str) -> Any:

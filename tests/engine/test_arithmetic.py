@@ -129,7 +129,8 @@ def torch_grads(fn: Callable[..., Any], *values: Any) -> list[list[float]]:
 
 # -- every binary op over the broadcasting shapes, both float dtypes --------------------------
 
-DIFFERENTIABLE_BINARY = ["add", "sub", "rsub", "mul", "div", "maximum", "minimum", "atan2", "remainder"]
+DIFFERENTIABLE_BINARY = ["add", "sub", "rsub", "mul", "div", "maximum", "minimum", "fmax", "fmin", "atan2",
+                         "remainder"]
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
@@ -148,7 +149,7 @@ def test_floor_divide(shapes: tuple, dtype: str) -> None:
     check("floor_divide", T(shapes[0], dtype), T(shapes[1], dtype, "nonzero"), order=0)
 
 
-@pytest.mark.parametrize("name", ["maximum", "minimum", "atan2", "remainder", "floor_divide", "rsub"])
+@pytest.mark.parametrize("name", ["maximum", "minimum", "fmax", "fmin", "atan2", "remainder", "floor_divide", "rsub"])
 def test_methods(name: str) -> None:
     if name == "rsub":
         return  # no Tensor.rsub method in PyTorch
@@ -219,6 +220,8 @@ _BINARY_FNS: dict[str, Callable[..., Any]] = {
     "pow": lambda m, a, b: m.pow(a, b),
     "maximum": lambda m, a, b: m.maximum(a, b),
     "minimum": lambda m, a, b: m.minimum(a, b),
+    "fmax": lambda m, a, b: m.fmax(a, b),
+    "fmin": lambda m, a, b: m.fmin(a, b),
     "atan2": lambda m, a, b: m.atan2(a, b),
     "remainder": lambda m, a, b: m.remainder(a, b),
     "floor_divide": lambda m, a, b: m.floor_divide(a, b),
@@ -371,6 +374,15 @@ def test_maximum_minimum_ties_split_half() -> None:
         # many ties, broadcasting, to second order
         check(name, T((3, 4), "float64", "int"), T((4,), "float64", "int", seed=1))
         check(name, T((6,), "float32", "int"), T((), "float32", "int", seed=2))
+
+
+def test_fmax_fmin_ties_and_nans() -> None:
+    """A NaN loses to a number (both NaN: NaN); a tie sends the whole gradient to input, as PyTorch's."""
+    nan = float("nan")
+    a, b = [1.0, 2.0, 3.0, -1.0, nan, 5.0, nan], [1.0, 1.0, 4.0, -1.0, 2.0, nan, nan]
+    for name in ("fmax", "fmin"):
+        expr(lambda m, x, y, n=name: getattr(m, n)(x, y), np.array(a), np.array(b))
+        check(name, T((3, 4), "float64", "int"), T((4,), "float64", "int", seed=1))
 
 
 def test_maximum_minimum_nan() -> None:

@@ -496,3 +496,10 @@ def test_views_gradgradcheck(fn: Any) -> None:
     x = _f64(2, 3, 4)
     assert gradcheck(fn, (x,))
     assert gradgradcheck(fn, (x,))
+
+
+def test_is_view_as_pytorch() -> None:
+    code = ("x = torch.arange(6.).reshape(2, 3); b = torch.arange(6.)\n"
+            "print(b._is_view(), x._is_view(), x[0]._is_view(), x.t()._is_view(), (x + 1)._is_view(), "
+            "x.detach()._is_view(), x.clone()._is_view(), x.diagonal()._is_view())")
+    assert run_snippet(engine, code) == run_snippet(torch, code)
