@@ -32,6 +32,7 @@ import numpy as np
 
 from . import backend
 from ._bind import operator
+from ._warnings import warn as _warn
 from .autograd import hooks, versions
 from .autograd.grad_mode import STATE, mode, reset_mode, set_mode
 from .dtypes import float16, legacy_type, scalar_dtype
@@ -87,6 +88,15 @@ OPERATORS = {
 }
 
 
+# the in-place ops PyTorch lets write into an expanded tensor (one value per memory location either way)
+_OVERLAP_WRITERS = frozenset(("_fill", "masked_fill"))
+
+
+def _self_overlapping(a: Any) -> bool:
+    """Whether elements of ``a`` share memory: a broadcast dim (an expand)."""
+    return any(stride == 0 and size > 1 for stride, size in zip(a.strides, a.shape, strict=True))
+
+
 def _dense(a: Any) -> bool:
     """PyTorch's is_non_overlapping_and_dense: some order of the dims is row-major without gaps."""
     expected = a.itemsize
@@ -123,8 +133,11 @@ def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]
     if grad_mode and t._rg and t.grad_fn is None:
         raise AutogradError(LEAF_MESSAGE)
     data = t._data
-    if any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape, strict=True)):
+    if _self_overlapping(data) and op.name not in _OVERLAP_WRITERS:
         raise AutogradError(OVERLAP_MESSAGE)
+    if op.name == "masked_fill" and _self_overlapping(data):
+        _warn("Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before performing "
+              "this operation. This also applies to advanced indexing e.g. tensor[mask] = scalar")
     _check_inputs_overlap(data, (*args, *kwargs.values()))
     records = grad_mode and (t._rg or any(getattr(a, "_rg", False) for a in (*args, *kwargs.values())))
     source = t
@@ -343,6 +356,12 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
         source = source.reshape(shape)
     if is_tensor and partial_overlap(data if advanced else view, value._data):
         raise AutogradError(PARTIAL_OVERLAP_MESSAGE)
+    if _self_overlapping(data):  # (an expanded tensor: a write must not reach one location twice)
+        if not advanced and _self_overlapping(view):
+            raise AutogradError(OVERLAP_MESSAGE)
+        if advanced:
+            _warn("Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before "
+                  "performing this operation. This also applies to advanced indexing e.g. tensor[indices] = tensor")
     if leaf:
         raise AutogradError(VIEW_OF_LEAF_MESSAGE)  # (PyTorch writes through a view of it)
     if STATE.grad_enabled and t._no_grad_view and t._base is not None and t._base._rg:
@@ -357,6 +376,10 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
             return
         step = index_name(t, key)
         _check_view_write(t, None if step in ("IndexBackward0", "AliasBackward0") else step)
+        if _self_overlapping(data) and not advanced:  # (write the indexed part only: t reads some places twice)
+            part = t[key]
+            _write_view(part, call(REGISTRY["_copy"], (_view_values(part), _stripped_value(value, source)), {}))
+            return
         _write_view(t, _recorded_assignment(_view_values(t), key, value, source))
         return
     if not getattr(data.flags, "writeable", True):
@@ -370,15 +393,20 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
             view[...] = source
 
 
+def _stripped_value(value: Any, source: Any) -> Any:
+    """A tensor value as ``t[key] = value`` broadcasts it: its leading 1s dropped (``source``'s shape)."""
+    if hasattr(value, "_data") and tuple(value.shape) != tuple(source.shape):
+        return value.reshape(tuple(source.shape))
+    return value
+
+
 def _recorded_assignment(t: Tensor, key: Any, value: Any, source: Any) -> Tensor:
     """``t[key] = value``'s result, recorded by the op whose node PyTorch's is: a write of the whole tensor
     is a copy (``CopyBackwards``) or a fill (``FillBackward3``), which keep nothing; a part of it,
     ``_index_put`` (``CopySlices``, ``IndexPutBackward0``). ``source``: the value's array, leading 1s dropped."""
     name = index_put_name(t, value, key)
     if name == "torch::autograd::CopyBackwards":
-        if isinstance(value, type(t)) and tuple(value.shape) != tuple(source.shape):
-            value = value.reshape(tuple(source.shape))
-        return call(REGISTRY["_copy"], (t, value), {})
+        return call(REGISTRY["_copy"], (t, _stripped_value(value, source)), {})
     if name == "FillBackward3":
         if not isinstance(value, type(t)):  # (PyTorch fills with the number as a 0-d tensor)
             xp = backend.module_of(t._data)

@@ -351,7 +351,12 @@ def expand_shape(s: Shape, size: Any, tensor_type: str = "torch.FloatTensor") ->
 
 def _expand(xp: Any, input: Any, size: Any) -> Any:
     name = _TENSOR_TYPES.get(input.dtype.name, "FloatTensor")
-    return xp.broadcast_to(input, expand_shape(tuple(input.shape), size, f"torch.{name}"))
+    out = xp.broadcast_to(input, expand_shape(tuple(input.shape), size, f"torch.{name}"))
+    if not getattr(out.flags, "writeable", True) and input.flags.writeable:
+        # NumPy's broadcast is read-only; PyTorch's expand is a view to write through where the written
+        # elements are distinct (``e[0] = v``; engine.inplace refuses the rest as PyTorch does)
+        out.flags.writeable = True
+    return out
 
 
 # The gradient of a broadcast is the incoming one: the engine's sum_to sums it back.

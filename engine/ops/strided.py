@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import AutogradError
 from ._helpers import same_dtype
+from .indexing import _scatter_add
 from .registry import REGISTRY, call, defop
 
 Shape = tuple[int, ...]
@@ -94,7 +95,10 @@ defop(
 
 def _as_strided_scatter(xp: Any, grad: Any, index: np.ndarray, shape: Shape) -> Any:
     out = xp.zeros(shape, grad.dtype)
-    out.reshape(-1)[_index_for(xp, index)] = grad  # (a view's positions are distinct: no sums)
+    if index.size and np.unique(index).size < index.size:  # (an expanded view reads a position repeatedly)
+        _scatter_add(xp, out.reshape(-1), _index_for(xp, index), grad)
+    else:
+        out.reshape(-1)[_index_for(xp, index)] = grad
     return out
 
 

@@ -514,3 +514,26 @@ AUDIT_SNIPPETS = [
 @pytest.mark.parametrize("code", [case(f"audit-{i}", code) for i, code in enumerate(AUDIT_SNIPPETS)])
 def test_audit_findings_as_pytorch(code: str) -> None:
     assert run_snippet(engine, code) == run_snippet(torch, code)
+
+
+# writes through an expanded tensor: where the written elements are distinct (a row of it), as PyTorch;
+# fill_/zero_/masked_fill_ anyway; the rest refused in PyTorch's words; recorded through CopySlices
+EXPAND_SNIPPETS = [
+    *("a = torch.zeros(3); e = a.expand(2, 3)\n" + c + "\nprint(a)" for c in (
+        "e.copy_(torch.ones(2, 3))", "e.add_(1)", "e.zero_()", "e.fill_(2.)",
+        "e.masked_fill_(torch.ones(2, 3, dtype=torch.bool), 3.)", "e.clamp_(0, 1)", "e[0] = 5", "e[:, 1] = 5",
+        "e[[0]] = 6", "e[0].add_(1)", "e.t()[1].mul_(2)", "e[0].copy_(torch.arange(3.))")),
+    "y = x[0] * 1; v = y.expand(2, 3); v[1].mul_(2); (v * k).sum().backward(); print(node(v), y, x.grad)",
+    "y = x[0] * 1; e = y.expand(2, 3); e[0].add_(1); (e * k).sum().backward(); print(node(e), y, x.grad)",
+    "y = x[:, 0] * 1; e = y.unsqueeze(1).expand(2, 3); e[:, 0] = 0; (e * k).sum().backward(); print(y, x.grad)",
+    "y = x[:, 0] * 1; e = y.unsqueeze(1).expand(2, 3); e[:, 1:] = 0",
+    "y = x[0] * 1; e = y.expand(3, 3); e.zero_(); print(y, node(y))",
+    "e = x.expand(3, 2, 3); e[0] = 1",
+    "z = torch.zeros(3); e = z.expand(2, 3); w = x[1] * 1; e[1] = w\n"
+    "(e * k).sum().backward(); print(z, x.grad, node(e))",
+]
+
+
+@pytest.mark.parametrize("code", [case(f"expand-{i}", code) for i, code in enumerate(EXPAND_SNIPPETS)])
+def test_writes_through_expanded_views_as_pytorch(code: str) -> None:
+    assert run_snippet(engine, code) == run_snippet(torch, code)
