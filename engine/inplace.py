@@ -18,9 +18,9 @@ takes the op's node as its ``grad_fn``: after ``y = x * 2; y += 1``, ``y.grad_fn
 of y's old values is zero where the write went, v's is the gradient read there). Through a view
 (``y[0] += 1``, ``y[:, 0].mul_(w)``, ``y.t()[1] = v``) the op is recorded on the view's values and
 the base takes ``CopySlices`` (``ops.strided``); the view, and every view of the base made in grad
-mode (a base keeps them weakly: ``Tensor._views``), then read the base's new values through
-``AsStridedBackward0``, as PyTorch remakes a view's node once its base was written. A piece of
-split/unbind refuses, and once its base was written, its node refuses at backward, as PyTorch's.
+mode, then read the base's new values through ``AsStridedBackward0``, as PyTorch remakes a view's
+node once its base was written (``engine.views``: that, PyTorch's refusals of writes through views,
+and the memory-overlap rules).
 ``x.copy_(src)`` is such an op too: ``_copy`` (``CopyBackwards``) written through the same steps.
 """
 
@@ -34,7 +34,7 @@ from . import backend
 from ._bind import operator
 from ._warnings import warn as _warn
 from .autograd import hooks, versions
-from .autograd.grad_mode import STATE, mode, reset_mode, set_mode
+from .autograd.grad_mode import STATE
 from .dtypes import float16, legacy_type, scalar_dtype
 from .errors import ArgumentError, AutogradError, DTypeError, ShapeError, UnsupportedError, int64_overflow, type_name
 from .ops.creation import fill_scalar
@@ -42,23 +42,23 @@ from .ops.indexing import _index_name as index_name
 from .ops.indexing import _index_put_name as index_put_name
 from .ops.indexing import assignment
 from .ops.registry import REGISTRY, Op, call
-from .ops.strided import address, strided_index
+from .views import (
+    NO_GRAD_VIEW_MESSAGE,
+    OVERLAP_WRITERS,
+    VIEW_OF_LEAF_MESSAGE,
+    check_view_write,
+    index_in_base,
+    partial_overlap,
+    rebase_untracked,
+    rebase_views,
+    self_overlapping,
+    view_values,
+)
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
-VIEW_OF_LEAF_MESSAGE = "a view of a leaf Variable that requires grad is being used in an in-place operation."
-NO_GRAD_VIEW_MESSAGE = (
-    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. Given that this "
-    "use case is ambiguous and error-prone, it is forbidden. You can clarify your code by moving both the view "
-    "and the inplace either both inside the no_grad block (if you don't want the inplace to be tracked) or both "
-    "outside (if you want the inplace to be tracked)."
-)
-MULTI_OUTPUT_MESSAGE = (
-    " This view is the output of a function that returns multiple views. Such functions do not allow the "
-    "output views to be modified inplace. You should replace the inplace operation by an out-of-place one."
-)
 PARTIAL_OVERLAP_MESSAGE = (
     "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory "
     "location. Please clone() the tensor before performing the operation."
@@ -88,37 +88,6 @@ OPERATORS = {
 }
 
 
-# the in-place ops PyTorch lets write into an expanded tensor (one value per memory location either way)
-_OVERLAP_WRITERS = frozenset(("_fill", "masked_fill"))
-
-
-def _self_overlapping(a: Any) -> bool:
-    """Whether elements of ``a`` share memory: a broadcast dim (an expand)."""
-    return any(stride == 0 and size > 1 for stride, size in zip(a.strides, a.shape, strict=True))
-
-
-def _dense(a: Any) -> bool:
-    """PyTorch's is_non_overlapping_and_dense: some order of the dims is row-major without gaps."""
-    expected = a.itemsize
-    for stride, n in sorted((s, n) for s, n in zip(a.strides, a.shape, strict=True) if n != 1):
-        if stride != expected:
-            return False
-        expected *= n
-    return True
-
-
-def partial_overlap(a: Any, b: Any) -> bool:
-    """PyTorch's get_overlap_status(a, b) == PARTIAL: two dense arrays whose memory ranges meet without being
-    the same elements in the same order (where either is not dense, PyTorch does not tell: no)."""
-    if a is b or a.size == 0 or b.size == 0 or not (_dense(a) and _dense(b)):
-        return False
-    a0, b0 = address(a), address(b)
-    a1, b1 = a0 + a.nbytes, b0 + b.nbytes
-    if a0 == b0 and a1 == b1:
-        return a.strides != b.strides
-    return a0 < b1 and b0 < a1
-
-
 def _check_inputs_overlap(data: Any, operands: Any) -> None:
     for x in operands:
         if hasattr(x, "_data") and partial_overlap(data, x._data):
@@ -133,9 +102,9 @@ def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]
     if grad_mode and t._rg and t.grad_fn is None:
         raise AutogradError(LEAF_MESSAGE)
     data = t._data
-    if _self_overlapping(data) and op.name not in _OVERLAP_WRITERS:
+    if self_overlapping(data) and op.name not in OVERLAP_WRITERS:
         raise AutogradError(OVERLAP_MESSAGE)
-    if op.name == "masked_fill" and _self_overlapping(data):
+    if op.name == "masked_fill" and self_overlapping(data):
         _warn("Use of masked_fill_ on expanded tensors is deprecated. Please clone() the tensor before performing "
               "this operation. This also applies to advanced indexing e.g. tensor[mask] = scalar")
     _check_inputs_overlap(data, (*args, *kwargs.values()))
@@ -143,8 +112,8 @@ def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]
     source = t
     if records:
         if t._base is not None:  # (a view: ``Op.view``)
-            _check_view_write(t, None)
-            source = _view_values(t)
+            check_view_write(t, None)
+            source = view_values(t)
         elif op._saves_inputs:  # the derivative reads the old values: the op gets a copy of them
             source = type(t)._wrap(data.copy(), t._dtype, t.grad_fn)
             source._rg = t._rg
@@ -156,45 +125,6 @@ def run_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]
     return t
 
 
-def _check_view_write(t: Tensor, step: str | None) -> None:
-    """PyTorch's refusals of a recorded write through view ``t`` (``step``: the name of the view of ``t``
-    the write goes through, for ``t[key] = value``)."""
-    base = t._base
-    assert base is not None
-    if t._no_grad_view:
-        raise AutogradError(NO_GRAD_VIEW_MESSAGE)
-    if base._rg and base.grad_fn is None:
-        raise AutogradError(VIEW_OF_LEAF_MESSAGE)
-    label = t._multi_output
-    if label is not None:
-        if step is not None:
-            label = f"Output 0 of {step.removesuffix('Backward0')}"
-        elif not label:
-            node = t.grad_fn
-            label = "" if node is None else f"Output 0 of {node.name().removesuffix('Backward0')}"
-        first = f"{label} is a view and is being modified inplace." if label and t.grad_fn is not None else (
-            "A view was created in no_grad mode and is being modified inplace with grad mode enabled.")
-        raise AutogradError(first + MULTI_OUTPUT_MESSAGE)
-
-
-def _view_values(t: Tensor) -> Tensor:
-    """View ``t``'s values read from its base (a copy, ``AsStridedBackward0``): what a recorded write through
-    it computes from, as PyTorch's CopySlices reads them, so the view's own node (and hooks on it) is
-    not on the gradient's way."""
-    base = t._base
-    assert base is not None
-    return call(REGISTRY["_as_strided"], (base,), {"index": _index_in_base(t)})
-
-
-def _index_in_base(t: Tensor) -> Any:
-    base = t._base
-    assert base is not None
-    index = strided_index(base._data, t._data)
-    if index is None:  # (every view the engine makes lies on its base's elements)
-        raise UnsupportedError("an in-place operation on this view cannot be recorded")
-    return index
-
-
 def _write_view(t: Tensor, result: Tensor) -> None:
     """A recorded in-place result written through view ``t``: its base takes ``CopySlices`` (its old
     values with ``result`` where ``t`` reads), and ``t`` and the base's other views read the base's
@@ -202,55 +132,11 @@ def _write_view(t: Tensor, result: Tensor) -> None:
     base = t._base
     assert base is not None
     result = _checked(t, result, True)
-    _write(base, call(REGISTRY["_copy_slices"], (base, result), {"index": _index_in_base(t)}), True)
+    _write(base, call(REGISTRY["_copy_slices"], (base, result), {"index": index_in_base(t)}), True)
     node = result.grad_fn
     if node is not None and node._out is result._data:  # what the op's node saved is now t's memory
         node._out = t._data
         versions.output_saved(node, t)
-
-
-def rebase_views(base: Tensor) -> None:
-    """After a recorded write into ``base``: every live view of it made in grad mode reads its new
-    values (PyTorch regenerates a view's ``grad_fn`` once its base's version moved on)."""
-    views = base._views
-    if not views:
-        return
-    token = set_mode((True, mode()[1]))  # (also after a write under no_grad: the view's node is remade)
-    try:
-        _rebase(base, views)
-    finally:
-        reset_mode(token)
-
-
-def _rebase(base: Tensor, views: list[Any]) -> None:
-    as_strided = REGISTRY["_as_strided"]
-    live = []
-    for ref in views:
-        v = ref()
-        if v is None:
-            continue
-        live.append(ref)
-        index = strided_index(base._data, v._data)
-        if index is None:
-            continue
-        label = v._multi_output
-        if label is None:
-            node = call(as_strided, (base,), {"index": index}).grad_fn
-        else:  # (a piece of split/unbind, or a view of one: PyTorch cannot remake its node)
-            if not label:
-                label = "Output 0 of " + ("" if v.grad_fn is None else v.grad_fn.name().removesuffix("Backward0"))
-                v._multi_output = label  # (kept: its node is about to be the refusing one)
-            message = (f"{label} is a view and its base or another view of its base has been modified inplace."
-                       + MULTI_OUTPUT_MESSAGE)
-            node = call(REGISTRY["_invalid_view"], (base,), {"index": index, "message": message}).grad_fn
-        if v._backward_hooks is not None:
-            hooks.rebase(v, v.grad_fn)
-        v.grad_fn = node
-        v._rg = base._rg
-        if v._retains_grad and v._rg:
-            v._retains_grad = False
-            v.retain_grad()
-    views[:] = live
 
 
 def _checked(t: Tensor, result: Tensor, records: bool) -> Tensor:
@@ -296,21 +182,7 @@ def _write(t: Tensor, result: Tensor, records: bool) -> None:
             t.retain_grad()
         rebase_views(t)
     else:
-        _rebase_untracked(t)
-
-
-def _rebase_untracked(t: Tensor) -> None:
-    """After a write no graph recorded: views that require grad remake their nodes all the same (the
-    same history, read through AsStrided), as PyTorch's do once their version moved on."""
-    bases = [t if t._base is None else t._base]
-    origin = versions.origin(t)  # (t may be a detached alias of the base)
-    if origin is not None:
-        origin = origin if origin._base is None else origin._base
-        if origin is not bases[0]:
-            bases.append(origin)
-    for base in bases:
-        if base._views and base._rg:
-            rebase_views(base)
+        rebase_untracked(t)
 
 
 def _can_cast(src: Any, dst: Any) -> bool:
@@ -356,8 +228,8 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
         source = source.reshape(shape)
     if is_tensor and partial_overlap(data if advanced else view, value._data):
         raise AutogradError(PARTIAL_OVERLAP_MESSAGE)
-    if _self_overlapping(data):  # (an expanded tensor: a write must not reach one location twice)
-        if not advanced and _self_overlapping(view):
+    if self_overlapping(data):  # (an expanded tensor: a write must not reach one location twice)
+        if not advanced and self_overlapping(view):
             raise AutogradError(OVERLAP_MESSAGE)
         if advanced:
             _warn("Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before "
@@ -375,17 +247,17 @@ def setitem(t: Tensor, key: Any, value: Any) -> None:
             _write(t, _recorded_assignment(t, key, value, source), True)
             return
         step = index_name(t, key)
-        _check_view_write(t, None if step in ("IndexBackward0", "AliasBackward0") else step)
-        if _self_overlapping(data) and not advanced:  # (write the indexed part only: t reads some places twice)
+        check_view_write(t, None if step in ("IndexBackward0", "AliasBackward0") else step)
+        if self_overlapping(data) and not advanced:  # (write the indexed part only: t reads some places twice)
             part = t[key]
-            _write_view(part, call(REGISTRY["_copy"], (_view_values(part), _stripped_value(value, source)), {}))
+            _write_view(part, call(REGISTRY["_copy"], (view_values(part), _stripped_value(value, source)), {}))
             return
-        _write_view(t, _recorded_assignment(_view_values(t), key, value, source))
+        _write_view(t, _recorded_assignment(view_values(t), key, value, source))
         return
     if not getattr(data.flags, "writeable", True):
         raise UnsupportedError("the tensor's memory is read-only (a NumPy array that is not writeable)")
     versions.written(t)
-    _rebase_untracked(t)
+    rebase_untracked(t)
     with np.errstate(over="ignore"):  # (a number past float16's range is inf there, quietly)
         if advanced:
             view[adv_key] = source
