@@ -26,6 +26,7 @@ and the memory-overlap rules).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -364,10 +365,44 @@ def _copy_arguments(t: Tensor, args: tuple[Any, ...], kwargs: dict[str, Any]) ->
     return other, non_blocking
 
 
-def _method(name: str, op: Op) -> Any:
+# PyTorch's in-place view ops: the tensor takes the view's shape and strides over its own memory
+VIEW_METHODS = {
+    "unsqueeze_": "unsqueeze", "squeeze_": "squeeze", "t_": "t", "transpose_": "transpose",
+    "swapaxes_": "swapaxes", "swapdims_": "swapdims",
+}
+_IN_PLACE_NODE = re.compile(r"^(\w+Backward)(\d+)$")
+
+
+def run_view_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
+    """``t.unsqueeze_(0)``, ``t.t_()``, ...: no value changes, but t's shape does and its version moves on;
+    in a graph its node is the view op's, named as PyTorch names the in-place one (``UnsqueezeBackward1``,
+    ``SqueezeBackward3`` for squeeze's ``SqueezeBackward0``)."""
+    if STATE.grad_enabled and t._rg and t.grad_fn is None:
+        raise AutogradError(LEAF_MESSAGE)
+    result = call(op, (t, *args), kwargs, True)
+    versions.written(t)
+    t._data = result._data
+    node = result.grad_fn
+    if node is None:
+        rebase_untracked(t)
+        return t
+    found = _IN_PLACE_NODE.match(node._name)
+    if found is not None:
+        step = 3 if found.group(1) == "SqueezeBackward" else 1
+        node._name = f"{found.group(1)}{int(found.group(2)) + step}"
+    if t._backward_hooks is not None:
+        hooks.rebase(t, t.grad_fn)
+    t.grad_fn = node
+    t._rg = True  # (a retained .grad stays its old node's, of the old shape, as PyTorch's)
+    if t._base is None:
+        rebase_views(t)
+    return t
+
+
+def _method(name: str, op: Op, run: Any = run_inplace) -> Any:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         try:
-            return run_inplace(self, op, args, kwargs)
+            return run(self, op, args, kwargs)
         except ArgumentError as exc:  # PyTorch's words name the in-place method: "add_(): argument ..."
             if str(exc).startswith(f"{op.name}()"):
                 exc.args = (f"{name}(){str(exc)[len(op.name) + 2:]}",)
@@ -383,6 +418,8 @@ def attach(tensor_class: type) -> None:
     for name, op_name in METHODS.items():
         if op_name in REGISTRY and not hasattr(tensor_class, name):
             setattr(tensor_class, name, _method(name, REGISTRY[op_name]))
+    for name, op_name in VIEW_METHODS.items():
+        setattr(tensor_class, name, _method(name, REGISTRY[op_name], run_view_inplace))
     for name, fn in (("fill_", fill_), ("zero_", zero_), ("copy_", copy_), ("__setitem__", setitem)):
         setattr(tensor_class, name, fn)
     for dunder, name in OPERATORS.items():  # (a TypeError is NotImplemented: Python words the error)

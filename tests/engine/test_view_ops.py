@@ -503,3 +503,29 @@ def test_is_view_as_pytorch() -> None:
             "print(b._is_view(), x._is_view(), x[0]._is_view(), x.t()._is_view(), (x + 1)._is_view(), "
             "x.detach()._is_view(), x.clone()._is_view(), x.diagonal()._is_view())")
     assert run_snippet(engine, code) == run_snippet(torch, code)
+
+
+# the in-place view ops: shape and strides change over the same memory, the version moves on, and in a
+# graph the node is the view op's with PyTorch's in-place name
+INPLACE_VIEW_SNIPPETS = [
+    "x = torch.ones(2, 3, requires_grad=True); y = x * 2\n"
+    "y.unsqueeze_(0); a = (y.shape, y.grad_fn.name(), y._version)\n"
+    "y.squeeze_(0); b = (y.shape, y.grad_fn.name(), y._version); y.t_(); c = (y.shape, y.grad_fn.name(), "
+    "y.is_contiguous())\ny.transpose_(0, 1); d = y.grad_fn.name(); y.swapaxes_(0, 1)\n"
+    "(y * torch.arange(6.).reshape(3, 2)).sum().backward(); print(a, b, c, d, y.grad_fn.name(), x.grad)",
+    "x = torch.ones(2, 3, requires_grad=True); x.unsqueeze_(0)",
+    "x = torch.ones(2, 3, requires_grad=True)\nwith torch.no_grad():\n    x.unsqueeze_(0)\n"
+    "print(x.shape, x.is_leaf, x.requires_grad)",
+    "z = torch.arange(6.).reshape(2, 3); v = z[0]; z.t_(); print(z, v, z._is_view(), z.stride())",
+    "w = torch.ones(3); w.squeeze_(); w.unsqueeze_(1); print(w.shape, w.squeeze_(1).shape, w.swapdims_(0, 0).shape)",
+    "y = torch.ones(1, 3, 1, requires_grad=True) * 1; a = y.clone(); a.squeeze_(); b = y.clone(); b.squeeze_(0)\n"
+    "c = y.clone(); c.squeeze_((0, 2)); print(a.grad_fn.name(), b.grad_fn.name(), c.grad_fn.name(), a.shape, c.shape)",
+    "x = torch.ones(2, 3, requires_grad=True); y = x * 1; z = y * y; y.t_(); z.sum().backward()",
+    "b = torch.arange(6.); v = b.view(2, 3); v.t_(); v[0, 1] = 100; print(b, v)",
+    "x = torch.ones(2, 3); x.swapdims_(0, 1); x.unsqueeze_(5)",
+]
+
+
+@pytest.mark.parametrize("code", INPLACE_VIEW_SNIPPETS)
+def test_in_place_view_ops_as_pytorch(code: str) -> None:
+    assert run_snippet(engine, code) == run_snippet(torch, code)
