@@ -392,8 +392,9 @@ def run_view_inplace(t: Tensor, op: Op, args: tuple[Any, ...], kwargs: dict[str,
         node._name = f"{found.group(1)}{int(found.group(2)) + step}"
     if t._backward_hooks is not None:
         hooks.rebase(t, t.grad_fn)
+    hooks.keep_retained(t, t.grad_fn)  # (a retained .grad stays its old node's, of the old shape, as PyTorch's)
     t.grad_fn = node
-    t._rg = True  # (a retained .grad stays its old node's, of the old shape, as PyTorch's)
+    t._rg = True
     if t._base is None:
         rebase_views(t)
     return t

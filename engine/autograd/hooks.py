@@ -93,6 +93,44 @@ class _Kept:
         return self
 
 
+class _RetainedFor:
+    """A tensor's retain_grad that stays with its old node after an in-place view op (``y.unsqueeze_(0)``):
+    PyTorch's ``.grad`` is then the old node's gradient, of the old shape. Listed in that node's
+    ``retained``, it stands in for the tensor there; what backward writes to its ``.grad`` goes to the
+    tensor's."""
+
+    __slots__ = ("grad_fn", "_tensor")
+    _backward_hooks = None
+    _retains_grad = True
+
+    def __init__(self, node: Any, t: Tensor) -> None:
+        self.grad_fn = node
+        self._tensor = weakref.ref(t)
+
+    def __call__(self) -> _RetainedFor | None:
+        return self if self._tensor() is not None else None
+
+    @property
+    def _grad(self) -> Any:
+        t = self._tensor()
+        return None if t is None else t._grad
+
+    @_grad.setter
+    def _grad(self, value: Any) -> None:
+        t = self._tensor()
+        if t is not None:
+            t._grad = value
+
+
+def keep_retained(t: Tensor, old_node: Any) -> None:
+    """``t`` retains its gradient and takes a new node by an in-place view op: its ``.grad`` stays the old
+    node's (PyTorch's), not the new one's."""
+    if old_node is not None and t._retains_grad:
+        if old_node.retained is None:
+            old_node.retained = []
+        old_node.retained.append(_RetainedFor(old_node, t))
+
+
 def rebase(t: Tensor, old_node: Any) -> None:
     """``t`` is about to take a new node (an in-place op): its hooks stay with ``old_node``; hooks
     registered from now on are the new node's."""

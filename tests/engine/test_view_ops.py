@@ -523,6 +523,10 @@ INPLACE_VIEW_SNIPPETS = [
     "x = torch.ones(2, 3, requires_grad=True); y = x * 1; z = y * y; y.t_(); z.sum().backward()",
     "b = torch.arange(6.); v = b.view(2, 3); v.t_(); v[0, 1] = 100; print(b, v)",
     "x = torch.ones(2, 3); x.swapdims_(0, 1); x.unsqueeze_(5)",
+    "x = torch.ones(2, 3, requires_grad=True); y = x * 1; y.retain_grad(); y.unsqueeze_(0)\n"
+    "(y * 3).sum().backward(); print(y.grad, y.retains_grad, x.grad)",
+    "x = torch.ones(2, 3, requires_grad=True); y = x * 1; y.retain_grad(); y.t_(); y.retain_grad()\n"
+    "(y * torch.arange(6.).reshape(3, 2)).sum().backward(); print(y.grad)",
 ]
 
 
