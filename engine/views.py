@@ -98,7 +98,7 @@ def view_values(t: Tensor) -> Tensor:
     not on the gradient's way."""
     base = t._base
     assert base is not None
-    return call(REGISTRY["_as_strided"], (base,), {"index": index_in_base(t)})
+    return call(REGISTRY["_as_strided"], (base,), {"index": index_in_base(t), "repeats": self_overlapping(t._data)})
 
 
 def index_in_base(t: Tensor) -> Any:
@@ -136,7 +136,7 @@ def _rebase(base: Tensor, views: list[Any]) -> None:
             continue
         label = v._multi_output
         if label is None:
-            node = call(as_strided, (base,), {"index": index}).grad_fn
+            node = call(as_strided, (base,), {"index": index, "repeats": self_overlapping(v._data)}).grad_fn
         else:  # (a piece of split/unbind, or a view of one: PyTorch cannot remake its node)
             if not label:
                 label = "Output 0 of " + ("" if v.grad_fn is None else v.grad_fn.name().removesuffix("Backward0"))

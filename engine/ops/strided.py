@@ -79,23 +79,26 @@ def _index_for(xp: Any, index: np.ndarray) -> Any:
     return index if xp is np else xp.asarray(index)
 
 
-def _as_strided(xp: Any, input: Any, index: np.ndarray) -> Any:
+def _as_strided(xp: Any, input: Any, index: np.ndarray, repeats: bool = False) -> Any:
     return xp.ascontiguousarray(input).reshape(-1)[_index_for(xp, index)]
 
 
+def _as_strided_grad(g: Any, out: Any, x: Any, index: np.ndarray, repeats: bool = False) -> Any:
+    return call(REGISTRY["_as_strided_scatter"], (g,), {"index": index, "shape": tuple(x.shape), "repeats": repeats})
+
+
 defop(
+    # (repeats: the view reads some positions more than once, an expanded one: its gradient sums there)
     name="_as_strided", forward=_as_strided, inputs=("input",), namespace="tensor", saves="none",
-    shape=lambda s, index: tuple(index.shape), dtype=same_dtype,
-    vjp=(lambda g, out, x, index: call(REGISTRY["_as_strided_scatter"], (g,), {"index": index,
-                                                                               "shape": tuple(x.shape)}),),
-    grad_fn="AsStridedBackward0",
+    shape=lambda s, index, repeats=False: tuple(index.shape), dtype=same_dtype,
+    vjp=(_as_strided_grad,), grad_fn="AsStridedBackward0",
     doc="input's elements at flat positions index (a view's values read from its base, after a write).",
 )
 
 
-def _as_strided_scatter(xp: Any, grad: Any, index: np.ndarray, shape: Shape) -> Any:
+def _as_strided_scatter(xp: Any, grad: Any, index: np.ndarray, shape: Shape, repeats: bool = False) -> Any:
     out = xp.zeros(shape, grad.dtype)
-    if index.size and np.unique(index).size < index.size:  # (an expanded view reads a position repeatedly)
+    if repeats:
         _scatter_add(xp, out.reshape(-1), _index_for(xp, index), grad)
     else:
         out.reshape(-1)[_index_for(xp, index)] = grad
@@ -104,8 +107,8 @@ def _as_strided_scatter(xp: Any, grad: Any, index: np.ndarray, shape: Shape) -> 
 
 defop(
     name="_as_strided_scatter", forward=_as_strided_scatter, inputs=("grad",), namespace="tensor", saves="none",
-    shape=lambda s, index, shape: tuple(shape), dtype=same_dtype,
-    vjp=(lambda gg, out, g, index, shape: call(REGISTRY["_as_strided"], (gg,), {"index": index}),),
+    shape=lambda s, index, shape, repeats=False: tuple(shape), dtype=same_dtype,
+    vjp=(lambda gg, out, g, index, shape, repeats=False: call(REGISTRY["_as_strided"], (gg,), {"index": index}),),
     grad_fn="AsStridedScatterBackward0",
     doc="grad written at flat positions index of zeros of shape (the derivative of _as_strided).",
 )
