@@ -168,6 +168,11 @@ def unary_float(x: Any, *_: Any, **__: Any) -> tuple[dtype, dtype]:
     return d, d
 
 
+def is_tensor_like(x: Any) -> bool:
+    """An engine tensor or the planner's meta of one (NumPy arrays and scalars have NumPy dtypes)."""
+    return isinstance(getattr(x, "dtype", None), dtype)
+
+
 def same_dtype(x: Any, *_: Any, **__: Any) -> tuple[None, dtype]:
     """The output keeps the input's dtype; no cast."""
     return None, x.dtype

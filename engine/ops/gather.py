@@ -37,7 +37,7 @@ from ..errors import (
     ShapeError,
     type_name,
 )
-from ._helpers import as_index, normalize_dim, numel, sum_to
+from ._helpers import as_index, is_tensor_like, normalize_dim, numel, sum_to
 from .indexing import _scatter_add
 from .masking import _NUMBER, _fill_value
 from .registry import call, defop
@@ -45,20 +45,16 @@ from .registry import call, defop
 Shape = tuple[int, ...]
 
 
-def _is_tensor(x: Any) -> bool:
-    """An engine tensor or the planner's meta of one."""
-    return isinstance(getattr(x, "dtype", None), DType)
-
-
 def _tensor_arg(opname: str, name: str, position: int, value: Any) -> None:
-    if not _is_tensor(value):
+    if not is_tensor_like(value):
         raise ArgumentError(
             f"{opname}(): argument '{name}' (position {position}) must be Tensor, not {type_name(value)}"
         )
 
 
 def _int_arg(opname: str, name: str, position: int, value: Any) -> int:
-    index = None if _is_tensor(value) and value.ndim else as_index(value)  # (a 0-d tensor only, as PyTorch's parser)
+    # (a 0-d tensor only, as PyTorch's parser)
+    index = None if is_tensor_like(value) and value.ndim else as_index(value)
     if index is None:
         raise ArgumentError(f"{opname}(): argument '{name}' (position {position}) must be int, not {type_name(value)}")
     return index
@@ -233,9 +229,9 @@ _SCATTER_OVERLOADS = (
 
 
 def _scatter_dtype(input: Any, index: Any, src: Any, dim: Any) -> tuple[None, DType]:
-    number = isinstance(src, _NUMBER) and not _is_tensor(src)
-    d = None if _is_tensor(dim) and dim.ndim else as_index(dim)
-    if not (_is_tensor(input) and _is_tensor(index) and (_is_tensor(src) or number)) or d is None:
+    number = isinstance(src, _NUMBER) and not is_tensor_like(src)
+    d = None if is_tensor_like(dim) and dim.ndim else as_index(dim)
+    if not (is_tensor_like(input) and is_tensor_like(index) and (is_tensor_like(src) or number)) or d is None:
         raise NoOverloadError("scatter() received an invalid combination of arguments")
     _checks(input, index, None if number else src, d)
     if number:
@@ -294,7 +290,7 @@ def _scatter_grad_src(g: Any, out: Any, x: Any, index: Any, src: Any, dim: Any) 
 
 
 def _scatter_name(input: Any, index: Any, src: Any, dim: Any) -> str:
-    return "ScatterBackward0" if _is_tensor(src) else "ScatterBackward1"  # (src, or a number: value)
+    return "ScatterBackward0" if is_tensor_like(src) else "ScatterBackward1"  # (src, or a number: value)
 
 
 def _scatter_route(args: tuple[Any, ...], kwargs: dict[str, Any], method: bool) -> Any:
@@ -306,11 +302,11 @@ def _scatter_route(args: tuple[Any, ...], kwargs: dict[str, Any], method: bool) 
 
     if "value" in kwargs:
         value = kwargs["value"]
-        if "src" in kwargs or not isinstance(value, _NUMBER) or _is_tensor(value):
+        if "src" in kwargs or not isinstance(value, _NUMBER) or is_tensor_like(value):
             raise NoOverloadError(invalid_combination(_SCATTER, args, kwargs, method))
         rest = {k: v for k, v in kwargs.items() if k != "value"}
         return call(_SCATTER, args, {**rest, "src": value}, method)
-    if not _is_tensor(kwargs["src"]):
+    if not is_tensor_like(kwargs["src"]):
         raise NoOverloadError(invalid_combination(_SCATTER, args, kwargs, method))
     return None
 
@@ -364,12 +360,12 @@ def _index_select_checks(s: Shape, index: Any, dim: Any) -> int:
     """PyTorch's ``index_select_out_cpu_`` checks before the values: the dim, the index's rank, a 0-d input's
     one index, the index's dtype (``index``: a tensor or meta, or a shape alone)."""
     d = normalize_dim(_int_arg("index_select", "dim", 2, dim), len(s))
-    shape = tuple(index.shape) if _is_tensor(index) else tuple(index)
+    shape = tuple(index.shape) if is_tensor_like(index) else tuple(index)
     if len(shape) > 1:
         raise IndexError_("index_select(): Index is supposed to be a vector")
     if not s and numel(shape) != 1:
         raise ShapeError(f"index_select(): Index to scalar can have only 1 value, got {numel(shape)} value(s)")
-    if _is_tensor(index) and index.dtype not in (int64, int32):
+    if is_tensor_like(index) and index.dtype not in (int64, int32):
         raise DTypeError("index_select(): Expected dtype int32 or int64 for index")
     return d
 

@@ -28,7 +28,16 @@ from ..errors import (
     ShapeError,
     type_name,
 )
-from ._helpers import as_index, broadcast_shapes, normalize_dim, normalize_dims, numel, reduced_shape, same_shape
+from ._helpers import (
+    as_index,
+    broadcast_shapes,
+    is_tensor_like,
+    normalize_dim,
+    normalize_dims,
+    numel,
+    reduced_shape,
+    same_shape,
+)
 from .creation import _CPP_NAME, fill_scalar
 from .registry import REGISTRY, call, defop
 
@@ -36,13 +45,8 @@ Shape = tuple[int, ...]
 _NUMBER = (bool, int, float, complex, np.bool_, np.integer, np.floating, np.complexfloating)
 
 
-def _is_tensor(x: Any) -> bool:
-    """An engine tensor or the planner's meta of one (NumPy arrays and scalars have NumPy dtypes)."""
-    return isinstance(getattr(x, "dtype", None), DType)
-
-
 def _shape_of(x: Any) -> Shape:
-    return tuple(x.shape) if _is_tensor(x) else ()
+    return tuple(x.shape) if is_tensor_like(x) else ()
 
 
 def _reads(s: Shape, *_: Any, **__: Any) -> float:
@@ -108,14 +112,14 @@ _MASK_NAME = {"int32": "int", "int64": "long int", "float16": "c10::Half", "floa
 
 def _masked_fill_dtype(input: Any, mask: Any, value: Any) -> tuple[None, DType]:
     # PyTorch's order: the argument types, the shapes, the value's dims, the mask's dtype, the value's range
-    if not (_is_tensor(input) and _is_tensor(mask) and (_is_tensor(value) or isinstance(value, _NUMBER))):
+    if not (is_tensor_like(input) and is_tensor_like(mask) and (is_tensor_like(value) or isinstance(value, _NUMBER))):
         raise NoOverloadError("masked_fill() received an invalid combination of arguments")
     _masked_fill_shape(input.shape, mask.shape, _shape_of(value))
     if mask.dtype is not bool_:
         raise DTypeError(
             f"masked_fill_ only supports boolean masks, but got mask with dtype {_MASK_NAME[mask.dtype.name]}"
         )
-    if not _is_tensor(value):
+    if not is_tensor_like(value):
         _fill_value(value, input.dtype)  # (a tensor's value is read in the forward)
     return None, input.dtype
 
@@ -135,7 +139,7 @@ def _masked_fill_grad_value(g: Any, out: Any, input: Any, mask: Any, value: Any)
 
 
 def _masked_fill_name(input: Any, mask: Any, value: Any) -> str:
-    return "MaskedFillBackward1" if _is_tensor(value) else "MaskedFillBackward0"  # (PyTorch's two overloads)
+    return "MaskedFillBackward1" if is_tensor_like(value) else "MaskedFillBackward0"  # (PyTorch's two overloads)
 
 
 _MASKED_FILL = defop(
@@ -260,7 +264,7 @@ _logic_op("all")
 
 def _equal_dtype(input: Any, other: Any) -> tuple[DType, DType]:
     for position, (arg, x) in enumerate((("input", input), ("other", other)), 1):
-        if not _is_tensor(x):
+        if not is_tensor_like(x):
             raise ArgumentError(f"equal(): argument '{arg}' (position {position}) must be Tensor, not {type_name(x)}")
     # PyTorch compares in the promoted dtype: float32 0.1 is not float64 0.1, True is 1.0
     return promote_types(input.dtype, other.dtype), bool_
@@ -288,7 +292,7 @@ defop(
 def _isclose_dtype(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
                    equal_nan: bool = False, *, opname: str = "isclose") -> tuple[None, DType]:
     for position, (arg, x) in enumerate((("input", input), ("other", other)), 1):
-        if not _is_tensor(x):
+        if not is_tensor_like(x):
             raise ArgumentError(
                 f"{opname}(): argument '{arg}' (position {position}) must be Tensor, not {type_name(x)}"
             )

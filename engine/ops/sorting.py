@@ -31,7 +31,7 @@ from .. import backend
 from ..dtypes import bool_, int64
 from ..dtypes import dtype as DType
 from ..errors import ArgumentError, DTypeError, NoOverloadError, ShapeError, UnsupportedError, type_name
-from ._helpers import as_index, normalize_dim, numel, same_dtype
+from ._helpers import as_index, is_tensor_like, normalize_dim, numel, same_dtype
 from .overloads import invalid_combination
 from .reductions import _SCATTER_BACK, _gather
 from .registry import REGISTRY, Op, call, defop, reword_for_call
@@ -46,11 +46,6 @@ _PARTIAL = 64  # topk takes std::partial_sort (always sorted) where k * 64 <= th
 # Python); a call with more keeps NumPy's stable order for its ties (PyTorch leaves the order of ties unspecified
 # where stable=False): its cost stays NumPy's, whatever the input (a service request can ask for 1e7 elements)
 _EMULATED_MAX = 1 << 16
-
-
-def _is_tensor(x: Any) -> bool:
-    """An engine tensor or the planner's meta of one (NumPy arrays and scalars have NumPy dtypes)."""
-    return isinstance(getattr(x, "dtype", None), DType)
 
 
 def _reads(s: Shape, *_: Any, **__: Any) -> float:
@@ -347,7 +342,7 @@ def _order_args(spec: Op, args: tuple[Any, ...], kwargs: dict[str, Any], method:
     descending, stable = bound.get("descending", False), bound.get("stable", False)
     if stable is None and spec.name == "sort":  # (sort's is ``bool? stable``, argsort's ``bool stable``)
         stable = False
-    if not (fits and _is_tensor(x) and as_index(dim) is not None and isinstance(descending, bool)
+    if not (fits and is_tensor_like(x) and as_index(dim) is not None and isinstance(descending, bool)
             and isinstance(stable, bool)):
         raise NoOverloadError(invalid_combination(spec, args, kwargs, method))
     return x, as_index(dim), descending, stable  # type: ignore[return-value]  # (dim checked above)
@@ -452,7 +447,7 @@ def _topk_args(args: tuple[Any, ...], kwargs: dict[str, Any], method: bool) -> t
     _no_out("topk", kwargs, method)
     try:
         (x,), p = _TOPK.bind(args, kwargs)
-        if not _is_tensor(x):
+        if not is_tensor_like(x):
             raise ArgumentError(f"topk(): argument 'input' (position 1) must be Tensor, not {type_name(x)}")
         for position, name, kind in ((2, "k", "int"), (3, "dim", "int"), (4, "largest", "bool"),
                                      (5, "sorted", "bool")):
